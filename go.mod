@@ -1,0 +1,3 @@
+module github.com/auditgrep/auditgrep
+
+go 1.26

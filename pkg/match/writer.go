@@ -1,0 +1,15 @@
+package match
+
+// Writer receives the result rows of a query. pkg/export implements it for each output format.
+// Its methods are called from one goroutine, in output order.
+type Writer interface {
+	// Begin is called once, before any row, with the output columns.
+	Begin(cols []string) error
+	// Row writes one result row. vals is parallel to the columns given to Begin; a value of
+	// Kind Absent is a field the row does not have. raw is the event's original @message for
+	// rows that are events (nil for aggregated rows). The writer must not keep vals or raw, or
+	// anything they reference, after it returns.
+	Row(vals []Value, raw []byte) error
+	// End is called once after the last row (also when there were none) and flushes.
+	End() error
+}
