@@ -1,0 +1,129 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the expected output of the golden CLI cases")
+
+// goldenCase is one CLI case of testdata/golden/*.txtar. Sections:
+//
+//	-- query --   the query text (may span lines); passed as the first argument
+//	-- args --    further arguments, one per line; $TD is the repository's testdata folder
+//	-- stdin --   standard input (optional)
+//	-- stdout --  expected standard output
+//	-- stderr --  expected standard error ($TD stands for the testdata folder)
+//	-- exit --    expected exit status
+type goldenCase struct {
+	order    []string
+	sections map[string]string
+}
+
+func parseTxtar(data string) *goldenCase {
+	c := &goldenCase{sections: map[string]string{}}
+	name := ""
+	var buf strings.Builder
+	flush := func() {
+		if name != "" {
+			c.sections[name] = buf.String()
+		}
+		buf.Reset()
+	}
+	for _, line := range strings.SplitAfter(data, "\n") {
+		t := strings.TrimRight(line, "\n")
+		if strings.HasPrefix(t, "-- ") && strings.HasSuffix(t, " --") && len(t) > 6 {
+			flush()
+			name = strings.TrimSuffix(strings.TrimPrefix(t, "-- "), " --")
+			c.order = append(c.order, name)
+			continue
+		}
+		if name != "" {
+			buf.WriteString(line)
+		}
+	}
+	flush()
+	return c
+}
+
+func (c *goldenCase) format() string {
+	var b strings.Builder
+	for _, n := range c.order {
+		b.WriteString("-- " + n + " --\n")
+		s := c.sections[n]
+		b.WriteString(s)
+		if s != "" && !strings.HasSuffix(s, "\n") {
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
+}
+
+func testdataDir(t testing.TB) string {
+	d, err := filepath.Abs(filepath.Join("..", "..", "testdata"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestGolden(t *testing.T) {
+	td := testdataDir(t)
+	files, err := filepath.Glob(filepath.Join(td, "golden", "*.txtar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatal("no golden cases found")
+	}
+	for _, file := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := parseTxtar(string(data))
+			var args []string
+			for _, a := range strings.Split(c.sections["args"], "\n") {
+				if a = strings.TrimSpace(a); a != "" {
+					args = append(args, strings.ReplaceAll(a, "$TD", td))
+				}
+			}
+			if q, ok := c.sections["query"]; ok {
+				args = append([]string{strings.TrimRight(q, "\n")}, args...)
+			}
+			var stdout, stderr bytes.Buffer
+			code := run(args, strings.NewReader(c.sections["stdin"]), &stdout, &stderr)
+			gotOut := strings.ReplaceAll(stdout.String(), td, "$TD")
+			gotErr := strings.ReplaceAll(stderr.String(), td, "$TD")
+			if *update {
+				for _, s := range []string{"stdout", "stderr", "exit"} {
+					if _, ok := c.sections[s]; !ok {
+						c.order = append(c.order, s)
+					}
+				}
+				c.sections["stdout"] = gotOut
+				c.sections["stderr"] = gotErr
+				c.sections["exit"] = strconv.Itoa(code) + "\n"
+				if err := os.WriteFile(file, []byte(c.format()), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if want := c.sections["stdout"]; gotOut != want {
+				t.Errorf("stdout differs\n--- got\n%s\n--- want\n%s", gotOut, want)
+			}
+			if want := c.sections["stderr"]; gotErr != want {
+				t.Errorf("stderr differs\n--- got\n%s\n--- want\n%s", gotErr, want)
+			}
+			if want := strings.TrimSpace(c.sections["exit"]); strconv.Itoa(code) != want {
+				t.Errorf("exit status %d, want %s", code, want)
+			}
+		})
+	}
+}

@@ -1,0 +1,349 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/alecthomas/kong"
+
+	"github.com/auditgrep/auditgrep/pkg/export"
+	"github.com/auditgrep/auditgrep/pkg/match"
+	"github.com/auditgrep/auditgrep/pkg/scan"
+)
+
+// Exit codes follow grep.
+const (
+	exitMatch     = 0
+	exitNoMatch   = 1
+	exitError     = 2
+	exitInterrupt = 130
+)
+
+// version is set at build time with -ldflags "-X main.version=..."; otherwise it comes from the
+// module's build information.
+var version = ""
+
+func versionString() string {
+	v := version
+	if v == "" {
+		v = "devel"
+		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			v = bi.Main.Version
+		}
+	}
+	return fmt.Sprintf("auditgrep %s (%s %s/%s)", v, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
+
+type cli struct {
+	Query   queryCmd   `cmd:"" default:"withargs" help:"Run a query (the default command): auditgrep [flags] QUERY [PATH...]"`
+	Version versionCmd `cmd:"" help:"Print the version."`
+}
+
+type queryCmd struct {
+	File         string `short:"f" placeholder:"FILE" help:"Read the query from FILE ('#' comments allowed); then every argument is a PATH."`
+	Format       string `enum:"auto,json,table,csv,raw" default:"auto" help:"Output format: auto (table on a terminal, json otherwise), json (JSON lines), table, csv, raw (matching events' original messages)."`
+	Output       string `short:"o" placeholder:"FILE" help:"Write results to FILE (format from the extension: .jsonl/.json, .csv, .txt for raw) instead of stdout."`
+	Jobs         int    `short:"j" placeholder:"N" help:"Files read at once (default: all cores)."`
+	Strict       bool   `help:"Stop at the first input error instead of reporting it and going on."`
+	MaxLineBytes int    `default:"67108864" placeholder:"N" help:"Longest line accepted; a longer one is reported and skipped."`
+	LogGroup     string `placeholder:"NAME" help:"Log group for @log where the input does not carry it."`
+	Account      string `placeholder:"ID" help:"Account id for @log where the input does not carry it."`
+	Stats        bool   `help:"Print records scanned, bytes, records matched, skipped input, wall time and throughput on stderr at the end."`
+
+	Args []string `arg:"" optional:"" name:"QUERY [PATH" help:"The query (unless -f), then files, directories or - for stdin (default: stdin)."`
+}
+
+type versionCmd struct{}
+
+// env is what a command runs with: the process's streams, injectable for tests.
+type env struct {
+	ctx    context.Context
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// exitError carries an exit status out of a command.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit %d", int(e)) }
+
+// run is the whole program; main only passes it the process's arguments and streams.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	var c cli
+	code := -1
+	parser, err := kong.New(&c,
+		kong.Name("auditgrep"),
+		kong.Description("Run CloudWatch Logs Insights queries offline over exported Amazon EKS control-plane logs."),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(n int) { code = n; panic(exitCode(n)) }),
+		kong.UsageOnError(),
+	)
+	if err != nil {
+		fmt.Fprintf(stderr, "auditgrep: %v\n", err)
+		return exitError
+	}
+	kctx, err := func() (k *kong.Context, err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				if _, ok := r.(exitCode); !ok {
+					panic(r)
+				}
+			}
+		}()
+		return parser.Parse(args)
+	}()
+	if code >= 0 {
+		// --help or a usage error already printed by kong.
+		if code == 0 {
+			return 0
+		}
+		return exitError
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "auditgrep: %v\n", err)
+		return exitError
+	}
+	e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
+	switch kctx.Command() {
+	case "version":
+		fmt.Fprintln(stdout, versionString())
+		return 0
+	default:
+		n := c.Query.run(e)
+		if ctx.Err() != nil {
+			return exitInterrupt
+		}
+		return n
+	}
+}
+
+func (q *queryCmd) run(e *env) int {
+	var text string
+	paths := q.Args
+	if q.File != "" {
+		b, err := os.ReadFile(q.File)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "auditgrep: reading query: %v\n", err)
+			return exitError
+		}
+		text = string(b)
+	} else {
+		if len(paths) == 0 {
+			fmt.Fprintln(e.stderr, "auditgrep: no query given\nusage: auditgrep [flags] QUERY [PATH...]   (auditgrep --help for more)")
+			return exitError
+		}
+		text, paths = paths[0], paths[1:]
+	}
+	if len(paths) == 0 {
+		paths = []string{"-"}
+	}
+
+	qy, err := match.Parse(text)
+	if err != nil {
+		printQueryError(e.stderr, text, err)
+		return exitError
+	}
+	prog, err := match.Compile(qy, match.Options{LogGroup: q.LogGroup, Account: q.Account})
+	if err != nil {
+		printQueryError(e.stderr, text, err)
+		return exitError
+	}
+
+	format := q.Format
+	out := e.stdout
+	var file *outputFile
+	if q.Output != "" {
+		if format == "auto" {
+			format = formatFromExt(q.Output)
+		}
+		file, err = createOutput(q.Output)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "auditgrep: %v\n", err)
+			return exitError
+		}
+		defer file.abort()
+		out = file.f
+	} else if format == "auto" {
+		format = "json"
+		if isTerminal(e.stdout) {
+			format = "table"
+		}
+	}
+	if format == "raw" && prog.HasStats() {
+		fmt.Fprintln(e.stderr, "auditgrep: --format raw prints matching events, but this query aggregates them with stats: use json, table or csv")
+		return exitError
+	}
+	var w match.Writer
+	switch format {
+	case "json":
+		w = export.NewJSON(out)
+	case "table":
+		w = export.NewTable(out)
+	case "csv":
+		w = export.NewCSV(out)
+	case "raw":
+		w = export.NewRaw(out)
+	}
+
+	jobs := q.Jobs
+	if jobs <= 0 {
+		jobs = runtime.GOMAXPROCS(0)
+	}
+	ctx, cancel := context.WithCancel(e.ctx)
+	defer cancel()
+	var inputErrs atomic.Int64
+	x := match.NewExec(prog, w, match.ExecOptions{
+		Workers: jobs,
+		KeepRaw: format == "raw",
+		OnInputError: func(err error) {
+			inputErrs.Add(1)
+			fmt.Fprintf(e.stderr, "auditgrep: %v\n", err)
+			if q.Strict {
+				cancel()
+			}
+		},
+	})
+	start := time.Now()
+	scanErr := scan.Scan(ctx, paths, scan.Options{Workers: jobs, MaxLineBytes: q.MaxLineBytes, Stdin: e.stdin}, x.Batch)
+	st, werr := x.Finish()
+	elapsed := time.Since(start)
+
+	if werr != nil {
+		if errors.Is(werr, syscall.EPIPE) {
+			// The reader went away (| head): that is how a pipeline ends, not an error.
+			return exitMatch
+		}
+		fmt.Fprintf(e.stderr, "auditgrep: writing results: %v\n", werr)
+		return exitError
+	}
+	if file != nil {
+		if err := file.commit(); err != nil {
+			fmt.Fprintf(e.stderr, "auditgrep: %v\n", err)
+			return exitError
+		}
+	}
+	if q.Stats {
+		printStats(e.stderr, st, elapsed)
+	}
+	if scanErr != nil && !errors.Is(scanErr, context.Canceled) {
+		fmt.Fprintf(e.stderr, "auditgrep: %v\n", scanErr)
+		return exitError
+	}
+	if n := inputErrs.Load(); n > 0 {
+		if q.Strict {
+			fmt.Fprintln(e.stderr, "auditgrep: stopped at the first input error (--strict)")
+		} else {
+			fmt.Fprintf(e.stderr, "auditgrep: %d input problem(s) reported above; the results cover the rest of the input\n", n)
+		}
+		return exitError
+	}
+	if e.ctx.Err() != nil {
+		return exitInterrupt
+	}
+	if st.RowsOut == 0 {
+		return exitNoMatch
+	}
+	return exitMatch
+}
+
+func printStats(w io.Writer, st match.RunStats, elapsed time.Duration) {
+	secs := elapsed.Seconds()
+	if secs <= 0 {
+		secs = 1e-9
+	}
+	fmt.Fprintf(w, "auditgrep: %d records scanned, %d matched, %d rows out; %d bytes scanned (%d compressed); %d files read, %d skipped, %d failed, %d input errors; %.3fs, %.1f MB/s\n",
+		st.RecordsScanned, st.RecordsMatched, st.RowsOut, st.BytesRaw, st.BytesCompressed,
+		st.FilesRead, st.FilesSkipped, st.FilesFailed, st.InputErrors, secs, float64(st.BytesRaw)/secs/1e6)
+}
+
+// printQueryError shows the query line with a caret under the offending text.
+func printQueryError(w io.Writer, text string, err error) {
+	var qe *match.Error
+	if !errors.As(err, &qe) {
+		fmt.Fprintf(w, "auditgrep: query error: %v\n", err)
+		return
+	}
+	off := min(max(qe.Offset, 0), len(text))
+	lineStart := strings.LastIndexByte(text[:off], '\n') + 1
+	lineEnd := strings.IndexByte(text[off:], '\n')
+	if lineEnd < 0 {
+		lineEnd = len(text)
+	} else {
+		lineEnd += off
+	}
+	line := text[lineStart:lineEnd]
+	lineNo := strings.Count(text[:lineStart], "\n") + 1
+	col := len([]rune(text[lineStart:off]))
+	n := max(1, min(qe.Len, lineEnd-off))
+	fmt.Fprintf(w, "auditgrep: query error at line %d, column %d: %s\n", lineNo, col+1, qe.Msg)
+	fmt.Fprintf(w, "    %s\n", strings.ReplaceAll(line, "\t", " "))
+	fmt.Fprintf(w, "    %s%s\n", strings.Repeat(" ", col), strings.Repeat("^", len([]rune(text[off:off+n]))))
+}
+
+func formatFromExt(path string) string {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".csv":
+		return "csv"
+	case ".txt", ".log":
+		return "raw"
+	}
+	return "json"
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// outputFile is written under a temporary name in the target's folder and renamed on success,
+// so that a failed or interrupted run never leaves a half-written file at the target path.
+type outputFile struct {
+	f      *os.File
+	target string
+	done   bool
+}
+
+func createOutput(target string) (*outputFile, error) {
+	f, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".tmp-*")
+	if err != nil {
+		return nil, fmt.Errorf("creating output: %w", err)
+	}
+	return &outputFile{f: f, target: target}, nil
+}
+
+func (o *outputFile) commit() error {
+	if err := o.f.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", o.target, err)
+	}
+	if err := os.Rename(o.f.Name(), o.target); err != nil {
+		return fmt.Errorf("writing %s: %w", o.target, err)
+	}
+	o.done = true
+	return nil
+}
+
+func (o *outputFile) abort() {
+	if !o.done {
+		o.f.Close()
+		os.Remove(o.f.Name())
+	}
+}

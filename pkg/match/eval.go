@@ -1,0 +1,518 @@
+package match
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/auditgrep/auditgrep/pkg/scan"
+)
+
+// evalFn computes an expression for one row. Expressions are compiled once into a tree of
+// closures (STYLE.md item 4): no bytecode, no per-row interpretation of the AST.
+//
+// Boolean results use three values (spec §7.6): BoolV(true), BoolV(false), and Absent for
+// "unknown" (a comparison with a missing field). A filter keeps a row only when its condition is
+// truthy, so unknown and false both drop it, but `not unknown` stays unknown.
+type evalFn func(r *rowState) Value
+
+// rowState is the state of one row while it passes through the stages: the input record (nil for
+// an aggregated row), the values of names defined by parse, fields, unnest and stats, and the
+// lazily flattened JSON of the message. A rowState belongs to one worker and is reused.
+type rowState struct {
+	rec  *scan.Record
+	file *scan.File
+	ord  uint64
+
+	vars []Value
+	set  []bool
+	aggs []Value
+
+	js       jsonFields
+	jsParsed bool
+	jsOK     bool
+
+	p       *Program
+	scratch [][]Value
+	depth   int
+	ptr     []byte
+}
+
+func (r *rowState) reset(rec *scan.Record, file *scan.File, ord uint64) {
+	r.rec, r.file, r.ord = rec, file, ord
+	for i := range r.set {
+		r.set[i] = false
+		r.vars[i] = Value{}
+	}
+	r.jsParsed = false
+}
+
+// json returns the message's flattened fields, parsing on first use.
+func (r *rowState) json() (*jsonFields, bool) {
+	if !r.jsParsed {
+		r.jsParsed = true
+		r.jsOK = r.rec != nil && r.js.parse(r.rec.Message, r.p.want)
+	}
+	return &r.js, r.jsOK
+}
+
+// args returns a scratch slice of n values for a function call at the current nesting depth, so
+// that calls allocate nothing per row.
+func (r *rowState) args(n int) []Value {
+	for len(r.scratch) <= r.depth {
+		r.scratch = append(r.scratch, make([]Value, 0, 8))
+	}
+	s := r.scratch[r.depth][:0]
+	for i := 0; i < n; i++ {
+		s = append(s, Value{})
+	}
+	r.scratch[r.depth] = s
+	return s
+}
+
+// systemField returns the value of an @ field the input provides, and whether name is one.
+func (r *rowState) systemField(name string) (Value, bool) {
+	if len(name) < 2 || name[0] != '@' {
+		return Value{}, false
+	}
+	rec := r.rec
+	switch name {
+	case "@timestamp":
+		if rec == nil || !rec.HasTime {
+			return Value{}, true
+		}
+		return TimeMs(rec.Time), true
+	case "@message":
+		if rec == nil {
+			return Value{}, true
+		}
+		return Value{Kind: String, Str: bytesToString(rec.Message)}, true
+	case "@logStream":
+		if rec == nil {
+			return Value{}, true
+		}
+		s := rec.Stream
+		if s == "" && r.file != nil {
+			s = r.file.Stream
+		}
+		return Str(s), true
+	case "@log", "@logGroup":
+		if rec == nil {
+			return Value{}, true
+		}
+		group, owner := rec.Group, rec.Owner
+		if group == "" {
+			group = r.p.opts.LogGroup
+		}
+		if owner == "" {
+			owner = r.p.opts.Account
+		}
+		if group == "" {
+			return Value{}, true
+		}
+		if name == "@logGroup" || owner == "" {
+			return Str(group), true
+		}
+		return Str(owner + ":" + group), true
+	case "@ptr":
+		if rec == nil || r.file == nil {
+			return Value{}, true
+		}
+		r.ptr = append(r.ptr[:0], r.file.Path...)
+		r.ptr = append(r.ptr, ':')
+		r.ptr = strconv.AppendInt(r.ptr, rec.Line, 10)
+		return Str(string(r.ptr)), true
+	case "@ingestionTime":
+		// Exports and subscription envelopes do not carry it (spec §1.3).
+		return Value{}, true
+	}
+	return Value{}, false
+}
+
+// lookupInput resolves a name against the input record: system fields, then the message's
+// discovered JSON fields.
+func (r *rowState) lookupInput(name string) Value {
+	if v, ok := r.systemField(name); ok {
+		return v
+	}
+	if r.rec == nil {
+		return Value{}
+	}
+	js, ok := r.json()
+	if !ok {
+		return Value{}
+	}
+	v, _ := js.get(name)
+	return v
+}
+
+// scope maps the names a query defines (parse, fields and unnest aliases, stats columns) to
+// variable slots.
+type scope struct {
+	slots map[string]int
+	names []string
+	// input says whether names not in the scope fall through to the input record. It is false
+	// after stats: aggregated rows have no record.
+	input bool
+}
+
+func newScope(input bool) *scope { return &scope{slots: map[string]int{}, input: input} }
+
+func (s *scope) define(name string) int {
+	if i, ok := s.slots[name]; ok {
+		return i
+	}
+	s.slots[name] = len(s.names)
+	s.names = append(s.names, name)
+	return len(s.names) - 1
+}
+
+func (s *scope) lookup(name string) (int, bool) {
+	i, ok := s.slots[name]
+	return i, ok
+}
+
+// compiler turns expressions into evalFns within a scope.
+type compiler struct {
+	p  *Program
+	sc *scope
+	// aggSlot, when set, compiles aggregate calls as reads of computed aggregate values.
+	aggSlot func(c *Call) (int, bool)
+}
+
+func (c *compiler) expr(e Expr) (evalFn, error) {
+	switch e := e.(type) {
+	case *Field:
+		return c.field(e.Name), nil
+	case *StrLit:
+		v := Str(e.Val)
+		return func(*rowState) Value { return v }, nil
+	case *NumLit:
+		v := NumLexeme(e.Val, e.Text)
+		return func(*rowState) Value { return v }, nil
+	case *PeriodLit:
+		v := Value{Kind: Period, Num: float64(e.N), Str: e.Unit}
+		return func(*rowState) Value { return v }, nil
+	case *Star:
+		return func(*rowState) Value { return BoolV(true) }, nil
+	case *RegexLit:
+		return nil, errAt(e.Sp, "a regular expression can only follow like, not like or =~")
+	case *ListLit:
+		return nil, errAt(e.Sp, "a list can only follow in or not in")
+	case *Unary:
+		x, err := c.expr(e.X)
+		if err != nil {
+			return nil, err
+		}
+		if e.Op == "not" {
+			return func(r *rowState) Value { return not3(x(r)) }, nil
+		}
+		return func(r *rowState) Value { return negate(x(r)) }, nil
+	case *Binary:
+		return c.binary(e)
+	case *Like:
+		return c.like(e)
+	case *In:
+		return c.in(e)
+	case *Call:
+		return c.call(e)
+	case *Index:
+		x, err := c.expr(e.X)
+		if err != nil {
+			return nil, err
+		}
+		if e.IsIdx {
+			i := e.Idx
+			return func(r *rowState) Value { return jsonIndexN(x(r), i) }, nil
+		}
+		k := e.Key
+		return func(r *rowState) Value { return jsonIndex(x(r), k) }, nil
+	}
+	return nil, errAt(e.Pos(), "BUG: unhandled expression %T", e)
+}
+
+func (c *compiler) field(name string) evalFn {
+	if i, ok := c.sc.lookup(name); ok {
+		if !c.sc.input {
+			return func(r *rowState) Value { return r.vars[i] }
+		}
+		return func(r *rowState) Value {
+			if r.set[i] {
+				return r.vars[i]
+			}
+			return r.lookupInput(name)
+		}
+	}
+	if !c.sc.input {
+		return func(*rowState) Value { return Value{} }
+	}
+	c.p.wantName(name)
+	return func(r *rowState) Value { return r.lookupInput(name) }
+}
+
+func not3(v Value) Value {
+	if v.Kind == Absent {
+		return v
+	}
+	return BoolV(!v.Truthy())
+}
+
+func (c *compiler) binary(e *Binary) (evalFn, error) {
+	x, err := c.expr(e.X)
+	if err != nil {
+		return nil, err
+	}
+	y, err := c.expr(e.Y)
+	if err != nil {
+		return nil, err
+	}
+	switch e.Op {
+	case "and":
+		return func(r *rowState) Value {
+			a := x(r)
+			if a.Kind != Absent && !a.Truthy() {
+				return BoolV(false)
+			}
+			b := y(r)
+			if b.Kind != Absent && !b.Truthy() {
+				return BoolV(false)
+			}
+			if a.Kind == Absent || b.Kind == Absent {
+				return Value{}
+			}
+			return BoolV(true)
+		}, nil
+	case "or":
+		return func(r *rowState) Value {
+			a := x(r)
+			if a.Truthy() {
+				return BoolV(true)
+			}
+			b := y(r)
+			if b.Truthy() {
+				return BoolV(true)
+			}
+			if a.Kind == Absent || b.Kind == Absent {
+				return Value{}
+			}
+			return BoolV(false)
+		}, nil
+	case "=", "!=":
+		neq := e.Op == "!="
+		return func(r *rowState) Value {
+			a, b := x(r), y(r)
+			if a.Kind == Absent || b.Kind == Absent {
+				return Value{}
+			}
+			eq, ok := equalValues(a, b)
+			if !ok {
+				return BoolV(false)
+			}
+			return BoolV(eq != neq)
+		}, nil
+	case "<", "<=", ">", ">=":
+		op := e.Op
+		return func(r *rowState) Value {
+			a, b := x(r), y(r)
+			if a.Kind == Absent || b.Kind == Absent {
+				return Value{}
+			}
+			cmp, ok := compareValues(a, b)
+			if !ok {
+				return BoolV(false)
+			}
+			switch op {
+			case "<":
+				return BoolV(cmp < 0)
+			case "<=":
+				return BoolV(cmp <= 0)
+			case ">":
+				return BoolV(cmp > 0)
+			}
+			return BoolV(cmp >= 0)
+		}, nil
+	case "+", "-", "*", "/", "%", "^":
+		op := e.Op[0]
+		return func(r *rowState) Value { return arith(op, x(r), y(r)) }, nil
+	}
+	return nil, errAt(e.Sp, "BUG: unknown operator %q", e.Op)
+}
+
+func (c *compiler) like(e *Like) (evalFn, error) {
+	x, err := c.expr(e.X)
+	if err != nil {
+		return nil, err
+	}
+	var match func(s string) bool
+	switch p := e.Pat.(type) {
+	case *RegexLit:
+		re := p.Re
+		if re == nil {
+			if re, err = regexp.Compile(p.Src); err != nil {
+				return nil, errAt(p.Sp, "invalid regular expression: %v", err)
+			}
+		}
+		match = re.MatchString
+	case *StrLit:
+		if e.Op == "=~" {
+			// A string after =~ is a pattern (A14); for plain text it is the same as a substring.
+			re, err := regexp.Compile(p.Val)
+			if err != nil {
+				return nil, errAt(p.Sp, "invalid regular expression: %v", err)
+			}
+			match = re.MatchString
+		} else {
+			sub := p.Val
+			match = func(s string) bool { return strings.Contains(s, sub) }
+		}
+	default:
+		return nil, errAt(e.Pat.Pos(), "expected a quoted string or a /regex/ after %s", e.Op)
+	}
+	not := e.Not
+	return func(r *rowState) Value {
+		s, ok := toText(x(r))
+		if !ok {
+			return Value{}
+		}
+		return BoolV(match(s) != not)
+	}, nil
+}
+
+func (c *compiler) in(e *In) (evalFn, error) {
+	x, err := c.expr(e.X)
+	if err != nil {
+		return nil, err
+	}
+	set := make([]Value, 0, len(e.List.Elems))
+	for _, el := range e.List.Elems {
+		f, err := c.expr(el)
+		if err != nil {
+			return nil, err
+		}
+		set = append(set, f(nil))
+	}
+	not := e.Not
+	return func(r *rowState) Value {
+		v := x(r)
+		if v.Kind == Absent {
+			return Value{}
+		}
+		found := false
+		for _, s := range set {
+			if eq, ok := equalValues(v, s); ok && eq {
+				found = true
+				break
+			}
+		}
+		return BoolV(found != not)
+	}, nil
+}
+
+func (c *compiler) call(e *Call) (evalFn, error) {
+	name := strings.ToLower(e.Name)
+	if lookupAgg(name) != nil {
+		if c.aggSlot != nil {
+			if i, ok := c.aggSlot(e); ok {
+				return func(r *rowState) Value { return r.aggs[i] }, nil
+			}
+		}
+		return nil, errAt(e.Sp, "%s() is an aggregate function: it can only be used in stats", e.Name)
+	}
+	args := make([]evalFn, len(e.Args))
+	for i, a := range e.Args {
+		if _, ok := a.(*Star); ok {
+			return nil, errAt(a.Pos(), "* is only allowed as the argument of count(*)")
+		}
+		f, err := c.expr(a)
+		if err != nil {
+			return nil, err
+		}
+		args[i] = f
+	}
+	arity := func(min, max int) error {
+		if len(args) < min || (max >= 0 && len(args) > max) {
+			want := strconv.Itoa(min)
+			switch {
+			case max < 0:
+				want = "at least " + want
+			case max != min:
+				want = want + " to " + strconv.Itoa(max)
+			}
+			return errAt(e.Sp, "%s() takes %s argument(s), got %d", e.Name, want, len(args))
+		}
+		return nil
+	}
+	switch name {
+	case "bin":
+		// bin always rounds @timestamp (spec §9): bin(p) is datefloor(@timestamp, p).
+		if err := arity(1, 1); err != nil {
+			return nil, err
+		}
+		ts := c.field("@timestamp")
+		floor := lookupFunc("datefloor")
+		p := args[0]
+		return func(r *rowState) Value {
+			a := r.args(2)
+			a[0], a[1] = ts(r), p(r)
+			r.depth++
+			v := floor.fn(&r.p.env, a)
+			r.depth--
+			return v
+		}, nil
+	case "jsonparse":
+		if err := arity(1, 1); err != nil {
+			return nil, err
+		}
+		x := args[0]
+		return func(r *rowState) Value {
+			s, ok := toText(x(r))
+			if !ok {
+				return Value{}
+			}
+			return jsonParse(s)
+		}, nil
+	case "jsonstringify":
+		if err := arity(1, 1); err != nil {
+			return nil, err
+		}
+		x := args[0]
+		return func(r *rowState) Value {
+			v := x(r)
+			if v.Kind != List && v.Kind != Map {
+				return Value{}
+			}
+			return Str(jsonStringify(v))
+		}, nil
+	case "jsonarraysize":
+		if err := arity(1, 1); err != nil {
+			return nil, err
+		}
+		x := args[0]
+		return func(r *rowState) Value { return jsonArraySize(x(r)) }, nil
+	case "jsonarraycontains":
+		if err := arity(2, 2); err != nil {
+			return nil, err
+		}
+		x, y := args[0], args[1]
+		return func(r *rowState) Value { return jsonArrayContains(x(r), y(r)) }, nil
+	}
+	def := lookupFunc(name)
+	if def == nil {
+		return nil, errAt(e.Sp, "unknown function %s()", e.Name)
+	}
+	if err := arity(def.minArgs, def.maxArgs); err != nil {
+		return nil, err
+	}
+	fn := def.fn
+	n := len(args)
+	return func(r *rowState) Value {
+		a := r.args(n)
+		r.depth++
+		for i, f := range args {
+			a[i] = f(r)
+		}
+		v := fn(&r.p.env, a)
+		r.depth--
+		return v
+	}, nil
+}

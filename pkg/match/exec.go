@@ -1,0 +1,412 @@
+package match
+
+import (
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/auditgrep/auditgrep/pkg/scan"
+)
+
+// ExecOptions control one run of a Program.
+type ExecOptions struct {
+	// Workers is the number of goroutines that will call Batch (worker ids 0..Workers-1).
+	Workers int
+	// OnInputError receives the input problems reported by the scan, in file order.
+	OnInputError func(err error)
+	// KeepRaw makes event rows carry the original message (for the raw output format).
+	KeepRaw bool
+	// PendingBytes bounds the output held for files that are ahead of the one being written;
+	// <= 0 means 64 MiB.
+	PendingBytes int64
+}
+
+// RunStats are the counters of a run, like the console's statistics line.
+type RunStats struct {
+	FilesRead, FilesSkipped, FilesFailed int64
+	InputErrors                          int64
+	RecordsScanned, RecordsMatched       int64
+	RowsOut                              int64
+	BytesCompressed, BytesRaw            int64
+}
+
+// outRow is a result row that outlives its batch: its values are cloned.
+type outRow struct {
+	vals  []Value
+	sortV []Value
+	dedup []Value
+	raw   []byte
+	ord   uint64
+}
+
+type batchOut struct {
+	file, seq int
+	last      bool
+	rows      []outRow
+	errs      []error
+	size      int64
+}
+
+type worker struct {
+	r      rowState
+	rows   []outRow // collected rows (sort/dedup), or the current batch's rows when streaming
+	groups *groupTable
+	// stats of this worker
+	scanned, matched int64
+}
+
+// Exec runs a Program over scan batches. Create it with NewExec, feed it with Batch from the
+// scan's callback, and call Finish once the scan has returned.
+type Exec struct {
+	p    *Program
+	w    Writer
+	opts ExecOptions
+
+	workers []*worker
+	stream  bool
+
+	mu       sync.Mutex
+	cond     *sync.Cond
+	pending  map[[2]int]*batchOut
+	nextFile int
+	nextSeq  int
+	pendSize int64
+	werr     error
+	begun    bool
+	stop     atomic.Bool
+
+	stats RunStats
+}
+
+// NewExec prepares a run writing to w.
+func NewExec(p *Program, w Writer, opts ExecOptions) *Exec {
+	if opts.Workers <= 0 {
+		opts.Workers = 1
+	}
+	if opts.PendingBytes <= 0 {
+		opts.PendingBytes = 64 << 20
+	}
+	x := &Exec{p: p, w: w, opts: opts, pending: map[[2]int]*batchOut{}}
+	x.cond = sync.NewCond(&x.mu)
+	x.stream = len(p.stats) == 0 && len(p.sortKeys) == 0 && len(p.dedup) == 0
+	for i := 0; i < opts.Workers; i++ {
+		wk := &worker{}
+		wk.r.p = p
+		n := len(p.rowScope.names)
+		wk.r.vars = make([]Value, n)
+		wk.r.set = make([]bool, n)
+		if len(p.stats) > 0 {
+			wk.groups = newGroupTable(p.stats[0])
+		}
+		x.workers = append(x.workers, wk)
+	}
+	return x
+}
+
+// Stopped reports whether the run needs no more input (a limit without sort was reached, or
+// the writer failed).
+func (x *Exec) Stopped() bool { return x.stop.Load() }
+
+// ord orders events across the run: files in input order, then events in file order.
+func ord(file int, n int) uint64 { return uint64(file)<<40 | uint64(n) }
+
+// Batch evaluates one batch. It is called concurrently with different worker ids.
+func (x *Exec) Batch(wid int, b *scan.Batch) error {
+	wk := x.workers[wid]
+	out := &batchOut{file: b.File.Index, seq: b.Seq, last: b.Last, errs: b.Errs}
+	if !x.stop.Load() {
+		before := len(wk.rows)
+		r := &wk.r
+		for i := range b.Records {
+			rec := &b.Records[i]
+			r.reset(rec, b.File, ord(b.File.Index, int(rec.Line)))
+			wk.scanned++
+			x.runOps(wk, 0)
+		}
+		if x.stream {
+			out.rows = append([]outRow(nil), wk.rows[before:]...)
+			for _, row := range out.rows {
+				out.size += rowSize(row)
+			}
+			wk.rows = wk.rows[:before]
+		}
+	}
+	atomic.AddInt64(&x.stats.BytesCompressed, b.CompressedBytes)
+	atomic.AddInt64(&x.stats.BytesRaw, b.RawBytes)
+	if b.Last {
+		switch {
+		case b.Skipped:
+			atomic.AddInt64(&x.stats.FilesSkipped, 1)
+		case len(b.Errs) > 0:
+			atomic.AddInt64(&x.stats.FilesFailed, 1)
+		default:
+			atomic.AddInt64(&x.stats.FilesRead, 1)
+		}
+	}
+	if err := x.deliver(out); err != nil {
+		return err
+	}
+	if x.stop.Load() {
+		return scan.ErrStop
+	}
+	return nil
+}
+
+func rowSize(r outRow) int64 {
+	n := int64(len(r.raw)) + 64
+	for _, v := range r.vals {
+		n += int64(len(v.Str)) + 32
+	}
+	return n
+}
+
+// deliver hands a batch's output to the ordered writer: batches are written in (file, seq)
+// order whatever order the workers finish them in, so output is the same for any -j. A worker
+// that is ahead waits while too much output is pending; the worker holding the batch that is
+// written next never waits, so this cannot deadlock.
+func (x *Exec) deliver(out *batchOut) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	key := [2]int{out.file, out.seq}
+	for !(out.file == x.nextFile && out.seq == x.nextSeq) && x.pendSize > x.opts.PendingBytes && x.werr == nil && !x.stop.Load() {
+		x.cond.Wait()
+	}
+	x.pending[key] = out
+	x.pendSize += out.size
+	for {
+		b, ok := x.pending[[2]int{x.nextFile, x.nextSeq}]
+		if !ok {
+			break
+		}
+		delete(x.pending, [2]int{x.nextFile, x.nextSeq})
+		x.pendSize -= b.size
+		x.emitLocked(b)
+		if b.last {
+			x.nextFile++
+			x.nextSeq = 0
+		} else {
+			x.nextSeq++
+		}
+	}
+	x.cond.Broadcast()
+	return x.werr
+}
+
+func (x *Exec) emitLocked(b *batchOut) {
+	for _, err := range b.errs {
+		x.stats.InputErrors++
+		if x.opts.OnInputError != nil {
+			x.opts.OnInputError(err)
+		}
+	}
+	if x.werr != nil || len(b.rows) == 0 {
+		return
+	}
+	if !x.begun {
+		x.begun = true
+		if x.werr = x.w.Begin(x.p.cols); x.werr != nil {
+			x.stop.Store(true)
+			return
+		}
+	}
+	for i := range b.rows {
+		if x.p.limit > 0 && x.stats.RowsOut >= int64(x.p.limit) {
+			x.stop.Store(true)
+			return
+		}
+		if x.werr = x.w.Row(b.rows[i].vals, b.rows[i].raw); x.werr != nil {
+			x.stop.Store(true)
+			return
+		}
+		x.stats.RowsOut++
+	}
+	if x.p.limit > 0 && x.stats.RowsOut >= int64(x.p.limit) {
+		x.stop.Store(true)
+	}
+}
+
+// runOps runs the row stage from operation i on the worker's current row.
+func (x *Exec) runOps(wk *worker, i int) {
+	r := &wk.r
+	ops := x.p.rowOps
+	for ; i < len(ops); i++ {
+		op := &ops[i]
+		switch op.kind {
+		case opFilter:
+			if !op.cond(r).Truthy() {
+				return
+			}
+		case opSet:
+			for _, s := range op.sets {
+				r.vars[s.slot] = s.fn(r)
+				r.set[s.slot] = true
+			}
+		case opParse:
+			applyParse(r, op)
+		case opUnnest:
+			v := op.src(r)
+			if v.Kind == Absent {
+				return
+			}
+			elems := []Value{v}
+			if v.Kind == List {
+				elems = v.Elems
+			}
+			for _, e := range elems {
+				r.vars[op.slot] = e
+				r.set[op.slot] = true
+				x.runOps(wk, i+1)
+			}
+			r.set[op.slot] = false
+			return
+		}
+	}
+	wk.matched++
+	if wk.groups != nil {
+		wk.groups.add(r)
+		return
+	}
+	row := outRow{vals: make([]Value, len(x.p.colFns)), ord: r.ord}
+	for j, f := range x.p.colFns {
+		row.vals[j] = markJSON(f(r), x.p.cols[j]).Clone()
+	}
+	if len(x.p.sortKeys) > 0 {
+		row.sortV = make([]Value, len(x.p.sortKeys))
+		for j, k := range x.p.sortKeys {
+			row.sortV[j] = k.fn(r).Clone()
+		}
+	}
+	if len(x.p.dedup) > 0 {
+		row.dedup = make([]Value, len(x.p.dedup))
+		for j, f := range x.p.dedup {
+			row.dedup[j] = f(r).Clone()
+		}
+	}
+	if x.opts.KeepRaw && r.rec != nil {
+		row.raw = append([]byte(nil), r.rec.Message...)
+	}
+	wk.rows = append(wk.rows, row)
+}
+
+// markJSON flags an @message that is a JSON object so the JSON writer embeds it as one.
+func markJSON(v Value, col string) Value {
+	if v.Kind == String && col == "@message" && len(v.Str) > 0 && v.Str[0] == '{' && jsonValidObject([]byte(v.Str)) {
+		v.JSON = true
+	}
+	return v
+}
+
+func applyParse(r *rowState, op *rowOp) {
+	s, ok := toText(op.src(r))
+	if !ok {
+		return
+	}
+	m := op.re.FindStringSubmatchIndex(s)
+	if m == nil {
+		return
+	}
+	for g, slot := range op.groupTo {
+		if slot < 0 || m[2*g] < 0 {
+			continue
+		}
+		r.vars[slot] = Str(s[m[2*g]:m[2*g+1]])
+		r.set[slot] = true
+	}
+}
+
+// Finish completes the run after the scan has returned: it merges the workers' aggregates or
+// collected rows, applies the final stage and writes the rows.
+func (x *Exec) Finish() (RunStats, error) {
+	for _, wk := range x.workers {
+		x.stats.RecordsScanned += wk.scanned
+		x.stats.RecordsMatched += wk.matched
+	}
+	if x.werr != nil {
+		return x.stats, x.werr
+	}
+	var rows []outRow
+	switch {
+	case len(x.p.stats) > 0:
+		rows = x.finishStats()
+	case !x.stream:
+		for _, wk := range x.workers {
+			rows = append(rows, wk.rows...)
+		}
+	}
+	if !x.stream || len(x.p.stats) > 0 {
+		rows = x.finalStage(rows)
+		if err := x.writeRows(rows); err != nil {
+			return x.stats, err
+		}
+	}
+	if !x.begun {
+		x.begun = true
+		if err := x.w.Begin(x.p.cols); err != nil {
+			return x.stats, err
+		}
+	}
+	return x.stats, x.w.End()
+}
+
+func (x *Exec) writeRows(rows []outRow) error {
+	if len(rows) > 0 && !x.begun {
+		x.begun = true
+		if err := x.w.Begin(x.p.cols); err != nil {
+			return err
+		}
+	}
+	for i := range rows {
+		if err := x.w.Row(rows[i].vals, rows[i].raw); err != nil {
+			return err
+		}
+		x.stats.RowsOut++
+	}
+	return nil
+}
+
+// finalStage sorts (stably, ties in input order), dedups and limits collected rows.
+func (x *Exec) finalStage(rows []outRow) []outRow {
+	if len(x.p.sortKeys) > 0 {
+		keys := x.p.sortKeys
+		sort.SliceStable(rows, func(i, j int) bool {
+			for k := range keys {
+				if c := sortKeyCompare(rows[i].sortV[k], rows[j].sortV[k], keys[k].desc); c != 0 {
+					return c < 0
+				}
+			}
+			return rows[i].ord < rows[j].ord
+		})
+	} else {
+		sort.SliceStable(rows, func(i, j int) bool { return rows[i].ord < rows[j].ord })
+	}
+	if len(x.p.dedup) > 0 {
+		seen := map[string]bool{}
+		kept := rows[:0]
+		var key []byte
+		for _, r := range rows {
+			key = key[:0]
+			hasNull := false
+			for _, v := range r.dedup {
+				if v.Kind == Absent {
+					hasNull = true
+					break
+				}
+				// Values compare by their rendered text (A26).
+				key = strconv.AppendQuote(key, v.Render())
+			}
+			if !hasNull {
+				if seen[string(key)] {
+					continue
+				}
+				seen[string(key)] = true
+			}
+			kept = append(kept, r)
+		}
+		rows = kept
+	}
+	if x.p.limit > 0 && len(rows) > x.p.limit {
+		rows = rows[:x.p.limit]
+	}
+	return rows
+}

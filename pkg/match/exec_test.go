@@ -1,0 +1,199 @@
+package match_test
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/auditgrep/auditgrep/pkg/match"
+	"github.com/auditgrep/auditgrep/pkg/scan"
+)
+
+// capture renders rows as "col=value col=value" lines, absent values left out, so that a test
+// reads like the table the console would show.
+type capture struct {
+	cols  []string
+	lines []string
+	raw   []string
+}
+
+func (c *capture) Begin(cols []string) error { c.cols = cols; return nil }
+func (c *capture) Row(vals []match.Value, raw []byte) error {
+	var parts []string
+	for i, v := range vals {
+		if v.Kind == match.Absent {
+			continue
+		}
+		parts = append(parts, c.cols[i]+"="+v.Render())
+	}
+	c.lines = append(c.lines, strings.Join(parts, " "))
+	c.raw = append(c.raw, string(raw))
+	return nil
+}
+func (c *capture) End() error { return nil }
+
+// event is "<epoch seconds> <stream> <message>".
+func batches(events []string, perBatch int) []*scan.Batch {
+	files := map[string]*scan.File{}
+	var order []string
+	recs := map[string][]scan.Record{}
+	for i, e := range events {
+		parts := strings.SplitN(e, " ", 3)
+		var sec int64
+		fmt.Sscan(parts[0], &sec)
+		st := parts[1]
+		if files[st] == nil {
+			files[st] = &scan.File{Index: len(order), Path: st + ".log", Stream: st}
+			order = append(order, st)
+		}
+		recs[st] = append(recs[st], scan.Record{Time: sec * 1000, HasTime: true, Message: []byte(parts[2]), Line: int64(i + 1), Stream: st})
+	}
+	var out []*scan.Batch
+	for _, st := range order {
+		rs := recs[st]
+		seq := 0
+		for len(rs) > 0 || seq == 0 {
+			n := min(perBatch, len(rs))
+			out = append(out, &scan.Batch{File: files[st], Seq: seq, Records: rs[:n], Last: n == len(rs)})
+			rs = rs[n:]
+			seq++
+		}
+	}
+	return out
+}
+
+func runQuery(t *testing.T, q string, events []string, workers int) (*capture, error) {
+	t.Helper()
+	pq, err := match.Parse(q)
+	if err != nil {
+		return nil, err
+	}
+	prog, err := match.Compile(pq, match.Options{LogGroup: "/aws/eks/demo/cluster", Account: "111122223333"})
+	if err != nil {
+		return nil, err
+	}
+	c := &capture{}
+	x := match.NewExec(prog, c, match.ExecOptions{Workers: workers, KeepRaw: true})
+	bs := batches(events, 2)
+	// Feed batches from several goroutines, one file per goroutine, as the scanner does.
+	var wg sync.WaitGroup
+	byFile := map[int][]*scan.Batch{}
+	for _, b := range bs {
+		byFile[b.File.Index] = append(byFile[b.File.Index], b)
+	}
+	sem := make(chan int, workers)
+	for i := 0; i < workers; i++ {
+		sem <- i
+	}
+	for f := 0; f < len(byFile); f++ {
+		wid := <-sem
+		wg.Add(1)
+		go func(f, wid int) {
+			defer wg.Done()
+			defer func() { sem <- wid }()
+			for _, b := range byFile[f] {
+				if err := x.Batch(wid, b); err != nil {
+					return
+				}
+			}
+		}(f, wid)
+	}
+	wg.Wait()
+	if _, err := x.Finish(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+var audit = []string{
+	`100 kube-apiserver-audit-a {"verb":"get","requestURI":"/api/v1/pods","user":{"username":"alice"},"responseStatus":{"code":200}}`,
+	`101 kube-apiserver-audit-a {"verb":"create","requestURI":"/api/v1/namespaces/default/pods/p1/eviction","objectRef":{"subresource":"eviction","name":"p1"},"user":{"username":"eks:fargate","extra":{"canonicalArn":["arn:aws:iam::1:role/x"]}},"responseStatus":{"code":201}}`,
+	`102 kube-apiserver-audit-b {"verb":"delete","requestURI":"/api/v1/namespaces/default/pods/p1","user":{"username":"alice"},"responseStatus":{"code":200}}`,
+	`103 kube-apiserver-audit-b {"verb":"get","requestURI":"/api/v1/nodes","user":{"username":"bob"},"responseStatus":{"code":503}}`,
+	`104 authenticator-x time="2021" level=info msg="access granted" username=kubernetes-admin`,
+	`105 kube-apiserver-audit-a {"verb":"list","requestURI":"/api/v1/pods?limit=500","user":{"username":"bob"},"responseStatus":{"code":"403"}}`,
+	`99 kube-apiserver-audit-b {"verb":"watch","user":{"username":"carol"}}`,
+}
+
+func TestExec(t *testing.T) {
+	f := func(q string, want ...string) {
+		t.Helper()
+		for _, workers := range []int{1, 3} {
+			c, err := runQuery(t, q, audit, workers)
+			if err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+			if strings.Join(c.lines, "\n") != strings.Join(want, "\n") {
+				t.Fatalf("%s (workers=%d):\ngot:\n%s\nwant:\n%s", q, workers, strings.Join(c.lines, "\n"), strings.Join(want, "\n"))
+			}
+		}
+	}
+	// Streams in input order (files, then events) without sort.
+	f(`filter verb = "get" | fields @timestamp, verb, user.username`,
+		"@timestamp=1970-01-01 00:01:40.000 verb=get user.username=alice",
+		"@timestamp=1970-01-01 00:01:43.000 verb=get user.username=bob")
+	// A filter written after sort and limit applies before them (spec §4.2, the tutorial).
+	f(`fields @timestamp, verb | sort @timestamp desc | limit 2 | filter verb = "get"`,
+		"@timestamp=1970-01-01 00:01:43.000 verb=get",
+		"@timestamp=1970-01-01 00:01:40.000 verb=get")
+	// A filter on raw fields after stats applies to the events before aggregation.
+	f(`stats count(*) as n by user.username | filter verb = "get" | sort user.username`,
+		"user.username=alice n=1", "user.username=bob n=1")
+	// A filter on an aggregate applies after it.
+	f(`stats count(*) as n by user.username | filter n > 1 | sort n desc`,
+		"user.username=alice n=2", "user.username=bob n=2")
+	// Number/string coercion: a JSON number compares equal to "403" and a JSON string to 403.
+	f(`filter responseStatus.code = "403" or responseStatus.code = 503 | fields responseStatus.code`,
+		"responseStatus.code=503", `responseStatus.code=403`)
+	f(`filter responseStatus.code in [201, "200"] | fields verb | sort verb`, "verb=create", "verb=delete", "verb=get")
+	// != drops events without the field (A31).
+	f(`filter user.username != "alice" and ispresent(verb) | fields user.username | sort user.username desc`,
+		"user.username=eks:fargate", "user.username=carol", "user.username=bob", "user.username=bob")
+	f(`filter @message like "username=kubernetes-admin" | fields @logStream, @log`,
+		"@logStream=authenticator-x @log=111122223333:/aws/eks/demo/cluster")
+	// Arrays flatten to .N, and stats order groups by first appearance.
+	f(`filter ispresent(user.extra.canonicalArn.0) | fields user.extra.canonicalArn.0 as arn`, "arn=arn:aws:iam::1:role/x")
+	f(`stats count(*) as c by verb`, "verb=get c=2", "verb=create c=1", "verb=delete c=1", "verb=list c=1", "c=1", "verb=watch c=1")
+	// Arithmetic over aggregates and earlier aliases.
+	f(`filter ispresent(verb) | stats count(*) as all, sum(responseStatus.code) as s, s / all as avgcode`,
+		"all=6 s=1120 avgcode=186.66666666666666")
+	// Two stats: the second groups the first's rows.
+	f(`filter ispresent(verb) | stats count(*) as c by user.username | stats count(*) as users by c | sort c`,
+		"c=1 users=2", "c=2 users=2")
+	// parse: glob and regex; parsed fields are appended to the projection (A51).
+	f(`filter @logStream like /authenticator/ | parse @message 'msg="*"' as msg | fields @logStream`,
+		`@logStream=authenticator-x msg=access granted`)
+	f(`parse requestURI /namespaces\/(?<ns>[^\/]+)\/pods\/(?<pod>[^\/]+)/ | filter ispresent(pod) | display ns, pod, verb`,
+		"ns=default pod=p1 verb=create", "ns=default pod=p1 verb=delete")
+	// dedup keeps the first row in sort order; limit is final.
+	f(`filter ispresent(verb) | sort @timestamp desc | dedup user.username | fields user.username`,
+		"user.username=bob", "user.username=alice", "user.username=eks:fargate", "user.username=carol")
+	f(`filter ispresent(verb) | fields verb | limit 3`, "verb=get", "verb=create", "verb=get")
+	// display: the last one wins; expressions are allowed.
+	f(`filter verb = "create" | display verb | display verb, toupper(verb) as V, strlen(requestURI) as n`,
+		"verb=create V=CREATE n=43")
+	// bin() groups by @timestamp buckets.
+	f(`filter ispresent(verb) | stats count(*) as c by bin(2s) as t | sort t`,
+		"t=1970-01-01 00:01:38.000 c=1", "t=1970-01-01 00:01:40.000 c=2", "t=1970-01-01 00:01:42.000 c=2", "t=1970-01-01 00:01:44.000 c=1")
+}
+
+func TestExecRawAndErrors(t *testing.T) {
+	c, err := runQuery(t, `filter verb = "delete"`, audit, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.raw) != 1 || !strings.Contains(c.raw[0], `"verb":"delete"`) {
+		t.Fatalf("raw: %q", c.raw)
+	}
+	if c.cols[0] != "@timestamp" || c.cols[1] != "@message" {
+		t.Fatalf("default columns %v", c.cols)
+	}
+	for _, q := range []string{`filter count(*) > 1`, `fields nosuchfn(verb)`, `fields strlen()`} {
+		if _, err := runQuery(t, q, audit, 1); err == nil {
+			t.Errorf("%s: expected an error", q)
+		} else if _, ok := err.(*match.Error); !ok {
+			t.Errorf("%s: error %T is not a *match.Error", q, err)
+		}
+	}
+}

@@ -1,0 +1,545 @@
+package match
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+	"unsafe"
+)
+
+// Options change how a query is compiled.
+type Options struct {
+	// LogGroup and Account fill @log ("account:group") where the input does not carry it.
+	LogGroup, Account string
+	// Now is the query's start time, for now(); zero means time.Now().
+	Now time.Time
+}
+
+// Program is a compiled query, laid out in the stages of the CloudWatch-compatible evaluation
+// model (spec §4.3): a per-event row stage, up to two aggregation stages, and a final stage of
+// sort, dedup, limit and projection. It is safe for concurrent use by the workers of one Exec.
+type Program struct {
+	q    *Query
+	opts Options
+	env  Env
+
+	wantNames map[string]bool
+	want      *jsonPathSet
+
+	rowScope *scope
+	rowOps   []rowOp
+
+	stats []*statsStage
+
+	final      *scope
+	cols       []string
+	colFns     []evalFn
+	sortKeys   []sortSpec
+	dedup      []evalFn
+	limit      int
+	limitAny   bool
+	hasDisplay bool
+}
+
+type opKind uint8
+
+const (
+	opFilter opKind = iota
+	opSet
+	opParse
+	opUnnest
+)
+
+// rowOp is one per-row operation of the row stage or of a post-stats stage.
+type rowOp struct {
+	kind opKind
+	cond evalFn
+	sets []setItem
+	// parse
+	src     evalFn
+	re      *regexp.Regexp
+	groupTo []int // regex group index -> slot (-1: unnamed group)
+	// unnest
+	slot int
+}
+
+type setItem struct {
+	slot int
+	fn   evalFn
+}
+
+type sortSpec struct {
+	fn   evalFn
+	desc bool
+}
+
+type aggSpec struct {
+	def    *aggDef
+	arg    evalFn
+	params []Value
+}
+
+type statsStage struct {
+	keys     []evalFn
+	aggs     []aggSpec
+	items    []setItem // computed in the output scope after aggregation
+	out      *scope
+	postOps  []rowOp
+	keyCount int
+}
+
+// Columns returns the output columns, in order.
+func (p *Program) Columns() []string { return p.cols }
+
+// HasStats reports whether the query aggregates; its rows then carry no raw event.
+func (p *Program) HasStats() bool { return len(p.stats) > 0 }
+
+// Query returns the parsed query the program was compiled from.
+func (p *Program) Query() *Query { return p.q }
+
+func (p *Program) wantName(name string) {
+	if p.wantNames == nil {
+		p.wantNames = map[string]bool{}
+	}
+	p.wantNames[name] = true
+}
+
+// Compile plans a parsed query.
+func Compile(q *Query, opts Options) (*Program, error) {
+	p := &Program{q: q, opts: opts}
+	p.env.Now = opts.Now
+	if p.env.Now.IsZero() {
+		p.env.Now = time.Now()
+	}
+	if err := p.plan(); err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(p.wantNames))
+	for n := range p.wantNames {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	p.want = newJSONPathSet(names)
+	return p, nil
+}
+
+// statsOutputNames are the names a stats command's aggregates define: the names a filter can
+// only mean after that stats.
+func statsAggNames(st *StatsCmd) map[string]bool {
+	m := map[string]bool{}
+	for _, it := range st.Aggs {
+		m[it.Name()] = true
+	}
+	return m
+}
+
+func (p *Program) plan() error {
+	cmds := p.q.Commands
+	var statsIdx []int
+	for i, c := range cmds {
+		if _, ok := c.(*StatsCmd); ok {
+			statsIdx = append(statsIdx, i)
+		}
+	}
+	// stageOf says which stage a command runs in: 0 is the row stage, k is after the k-th stats.
+	stageOf := make([]int, len(cmds))
+	aggNames := make([]map[string]bool, len(statsIdx))
+	for k, i := range statsIdx {
+		aggNames[k] = statsAggNames(cmds[i].(*StatsCmd))
+	}
+	for i, c := range cmds {
+		after := 0
+		for k, si := range statsIdx {
+			if i > si {
+				after = k + 1
+			}
+		}
+		stageOf[i] = after
+		f, ok := c.(*FilterCmd)
+		if !ok {
+			if _, isFields := c.(*FieldsCmd); isFields && after > 0 {
+				continue
+			}
+			if after > 0 {
+				// parse and unnest of raw fields only make sense per event.
+				switch c.(type) {
+				case *ParseCmd, *UnnestCmd:
+					stageOf[i] = 0
+				}
+			}
+			continue
+		}
+		// A filter runs after the stats whose aggregate it names, wherever it is written; a
+		// filter on raw event fields written after stats runs before aggregation (spec §4.2).
+		refs := fieldRefs(f.Cond)
+		stage := 0
+		for k := range statsIdx {
+			for _, r := range refs {
+				if aggNames[k][r] && k+1 > stage {
+					stage = k + 1
+				}
+			}
+		}
+		if stage > 0 && stage < after {
+			stage = after
+		}
+		stageOf[i] = stage
+	}
+
+	p.rowScope = newScope(true)
+	c := &compiler{p: p, sc: p.rowScope}
+	for i, cmd := range cmds {
+		if stageOf[i] != 0 {
+			continue
+		}
+		switch cmd := cmd.(type) {
+		case *FilterCmd, *FieldsCmd, *ParseCmd, *UnnestCmd:
+			if _, ok := cmd.(*FieldsCmd); ok && cmd.(*FieldsCmd).Display {
+				continue
+			}
+			op, ok, err := p.rowOp(c, cmd)
+			if err != nil {
+				return err
+			}
+			if ok {
+				p.rowOps = append(p.rowOps, op)
+			}
+		}
+	}
+
+	in := p.rowScope
+	for k, si := range statsIdx {
+		st, err := p.compileStats(cmds[si].(*StatsCmd), in)
+		if err != nil {
+			return err
+		}
+		sc := &compiler{p: p, sc: st.out}
+		for i, cmd := range cmds {
+			if i <= si || stageOf[i] != k+1 {
+				continue
+			}
+			if fc, ok := cmd.(*FieldsCmd); ok && fc.Display {
+				continue
+			}
+			switch cmd.(type) {
+			case *FilterCmd, *FieldsCmd:
+				op, ok, err := p.rowOp(sc, cmd)
+				if err != nil {
+					return err
+				}
+				if ok {
+					st.postOps = append(st.postOps, op)
+				}
+			}
+		}
+		p.stats = append(p.stats, st)
+		in = st.out
+	}
+	p.final = in
+	fc := &compiler{p: p, sc: p.final}
+
+	// Query-global commands: the last sort, dedup, limit and display win (spec §4.3 step 3).
+	var sortCmd *SortCmd
+	var dedupCmd *DedupCmd
+	var display *FieldsCmd
+	for _, cmd := range cmds {
+		switch cmd := cmd.(type) {
+		case *SortCmd:
+			sortCmd = cmd
+		case *DedupCmd:
+			dedupCmd = cmd
+		case *LimitCmd:
+			p.limit, p.limitAny = cmd.N, cmd.Any
+		case *FieldsCmd:
+			if cmd.Display {
+				display = cmd
+			}
+		}
+	}
+	lastStats := -1
+	if len(statsIdx) > 0 {
+		lastStats = statsIdx[len(statsIdx)-1]
+		// A display before the last stats describes rows that no longer exist (A47).
+		if display != nil && display.Sp.Start < cmds[lastStats].Pos().Start {
+			display = nil
+		}
+	}
+	if sortCmd != nil {
+		for _, k := range sortCmd.Keys {
+			f, err := fc.expr(k.X)
+			if err != nil {
+				return err
+			}
+			p.sortKeys = append(p.sortKeys, sortSpec{fn: f, desc: k.Desc})
+		}
+	}
+	if dedupCmd != nil {
+		for _, x := range dedupCmd.Fields {
+			f, err := fc.expr(x)
+			if err != nil {
+				return err
+			}
+			p.dedup = append(p.dedup, f)
+		}
+		if sortCmd == nil {
+			// "If the results are not sorted before being run through dedup, then the default
+			// descending sort order using @timestamp is used" (spec §5.8).
+			p.sortKeys = []sortSpec{{fn: fc.field("@timestamp"), desc: true}}
+		}
+	}
+	return p.projection(fc, display)
+}
+
+// rowOp compiles a filter, fields, parse or unnest command into a per-row operation.
+func (p *Program) rowOp(c *compiler, cmd Command) (rowOp, bool, error) {
+	switch cmd := cmd.(type) {
+	case *FilterCmd:
+		f, err := c.expr(cmd.Cond)
+		if err != nil {
+			return rowOp{}, false, err
+		}
+		return rowOp{kind: opFilter, cond: f}, true, nil
+	case *FieldsCmd:
+		var sets []setItem
+		for _, it := range cmd.Items {
+			if fl, ok := it.X.(*Field); ok && (it.Alias == "" || it.Alias == fl.Name) {
+				// A plain field needs no computing; it is read at projection time.
+				c.expr(fl)
+				continue
+			}
+			f, err := c.expr(it.X)
+			if err != nil {
+				return rowOp{}, false, err
+			}
+			sets = append(sets, setItem{slot: c.sc.define(it.Name()), fn: f})
+		}
+		if len(sets) == 0 {
+			return rowOp{}, false, nil
+		}
+		return rowOp{kind: opSet, sets: sets}, true, nil
+	case *ParseCmd:
+		var src evalFn
+		if cmd.Source == nil {
+			src = c.field("@message")
+		} else {
+			f, err := c.expr(cmd.Source)
+			if err != nil {
+				return rowOp{}, false, err
+			}
+			src = f
+		}
+		re := cmd.Re
+		op := rowOp{kind: opParse, src: src, re: re, groupTo: make([]int, re.NumSubexp()+1)}
+		for i := range op.groupTo {
+			op.groupTo[i] = -1
+		}
+		if cmd.IsRegex {
+			for i, n := range re.SubexpNames() {
+				if n != "" {
+					op.groupTo[i] = c.sc.define(n)
+				}
+			}
+		} else {
+			// A glob's groups are its stars, in order, named by the aliases.
+			for i, a := range cmd.Aliases {
+				if i+1 < len(op.groupTo) {
+					op.groupTo[i+1] = c.sc.define(a)
+				}
+			}
+		}
+		return op, true, nil
+	case *UnnestCmd:
+		f, err := c.expr(cmd.X)
+		if err != nil {
+			return rowOp{}, false, err
+		}
+		return rowOp{kind: opUnnest, src: f, slot: c.sc.define(cmd.Into)}, true, nil
+	}
+	return rowOp{}, false, nil
+}
+
+func (p *Program) compileStats(st *StatsCmd, in *scope) (*statsStage, error) {
+	s := &statsStage{out: newScope(false)}
+	ic := &compiler{p: p, sc: in}
+	for _, it := range st.By {
+		f, err := ic.expr(it.X)
+		if err != nil {
+			return nil, err
+		}
+		s.keys = append(s.keys, f)
+		s.out.define(it.Name())
+	}
+	s.keyCount = len(st.By)
+	oc := &compiler{p: p, sc: s.out}
+	var aggErr error
+	oc.aggSlot = func(call *Call) (int, bool) {
+		def := lookupAgg(strings.ToLower(call.Name))
+		if len(call.Args) < def.minArgs || (def.maxArgs >= 0 && len(call.Args) > def.maxArgs) {
+			aggErr = errAt(call.Sp, "%s() takes %d to %d argument(s), got %d", call.Name, def.minArgs, def.maxArgs, len(call.Args))
+			return 0, false
+		}
+		spec := aggSpec{def: def}
+		if len(call.Args) == 0 {
+			spec.arg = func(*rowState) Value { return BoolV(true) }
+		} else {
+			f, err := ic.expr(call.Args[0])
+			if err != nil {
+				aggErr = err
+				return 0, false
+			}
+			spec.arg = f
+			for _, a := range call.Args[1:] {
+				pf, err := ic.expr(a)
+				if err != nil {
+					aggErr = err
+					return 0, false
+				}
+				if !isConstant(a) {
+					aggErr = errAt(a.Pos(), "the extra arguments of %s() must be constants", call.Name)
+					return 0, false
+				}
+				spec.params = append(spec.params, pf(nil))
+			}
+		}
+		s.aggs = append(s.aggs, spec)
+		return len(s.aggs) - 1, true
+	}
+	for _, it := range st.Aggs {
+		f, err := oc.expr(it.X)
+		if aggErr != nil {
+			return nil, aggErr
+		}
+		if err != nil {
+			return nil, err
+		}
+		s.items = append(s.items, setItem{slot: s.out.define(it.Name()), fn: f})
+	}
+	// Check the aggregates' states can be made, so that a bad pct() argument fails here.
+	for _, a := range s.aggs {
+		if _, err := a.def.newFn(a.params); err != nil {
+			return nil, &Error{Offset: st.Sp.Start, Len: st.Sp.End - st.Sp.Start, Msg: err.Error()}
+		}
+	}
+	return s, nil
+}
+
+func isConstant(e Expr) bool {
+	switch e := e.(type) {
+	case *StrLit, *NumLit, *PeriodLit:
+		return true
+	case *Unary:
+		return e.Op == "-" && isConstant(e.X)
+	}
+	return false
+}
+
+// projection decides the output columns (spec §4.3 step 6).
+func (p *Program) projection(fc *compiler, display *FieldsCmd) error {
+	add := func(name string, f evalFn) {
+		for _, c := range p.cols {
+			if c == name {
+				return
+			}
+		}
+		p.cols = append(p.cols, name)
+		p.colFns = append(p.colFns, f)
+	}
+	if display != nil {
+		p.hasDisplay = true
+		for _, it := range display.Items {
+			name := it.Name()
+			if fl, ok := it.X.(*Field); ok && it.Alias == "" {
+				name = fl.Name
+			}
+			var f evalFn
+			if _, ok := fc.sc.lookup(name); ok && it.Alias == "" {
+				f = fc.field(name)
+			} else {
+				var err error
+				if f, err = fc.expr(it.X); err != nil {
+					return err
+				}
+			}
+			add(name, f)
+		}
+		return nil
+	}
+	if len(p.stats) > 0 {
+		for _, n := range p.final.names {
+			add(n, fc.field(n))
+		}
+		// Names defined by fields after the last stats are shown too, after the stats columns.
+		return nil
+	}
+	hasFields := false
+	for _, cmd := range p.q.Commands {
+		fcmd, ok := cmd.(*FieldsCmd)
+		if !ok || fcmd.Display {
+			continue
+		}
+		hasFields = true
+		for _, it := range fcmd.Items {
+			name := it.Name()
+			if fl, ok := it.X.(*Field); ok && it.Alias == "" {
+				name = fl.Name
+			}
+			add(name, fc.field(name))
+		}
+	}
+	if !hasFields {
+		add("@timestamp", fc.field("@timestamp"))
+		add("@message", fc.field("@message"))
+	}
+	// Fields created by parse are shown after the listed ones (A51).
+	for _, cmd := range p.q.Commands {
+		if pc, ok := cmd.(*ParseCmd); ok {
+			names := pc.Aliases
+			for _, n := range names {
+				add(n, fc.field(n))
+			}
+		}
+	}
+	return nil
+}
+
+// fieldRefs lists the field names an expression reads.
+func fieldRefs(e Expr) []string {
+	var out []string
+	var walk func(Expr)
+	walk = func(e Expr) {
+		switch e := e.(type) {
+		case *Field:
+			out = append(out, e.Name)
+		case *Unary:
+			walk(e.X)
+		case *Binary:
+			walk(e.X)
+			walk(e.Y)
+		case *Like:
+			walk(e.X)
+		case *In:
+			walk(e.X)
+		case *Call:
+			for _, a := range e.Args {
+				walk(a)
+			}
+		case *Index:
+			walk(e.X)
+		}
+	}
+	walk(e)
+	return out
+}
+
+// bytesToString views b as a string without copying. The result aliases b: it must be cloned
+// before b's buffer is reused.
+func bytesToString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+func (p *Program) String() string { return fmt.Sprintf("program(%s)", p.q.String()) }

@@ -1,0 +1,174 @@
+package match
+
+import (
+	"sort"
+	"strconv"
+)
+
+// group is the partial aggregate of one distinct tuple of `by` keys.
+type group struct {
+	keys   []Value
+	states []aggFunc
+	// first is the input position of the group's first event: groups are output in that order
+	// when the query does not sort, which is the same for any split of the input.
+	first uint64
+}
+
+// groupTable holds one worker's partial aggregates for one stats stage.
+type groupTable struct {
+	st     *statsStage
+	m      map[string]*group
+	keyBuf []byte
+	vals   []Value
+}
+
+func newGroupTable(st *statsStage) *groupTable {
+	return &groupTable{st: st, m: map[string]*group{}, vals: make([]Value, len(st.keys))}
+}
+
+func (t *groupTable) add(r *rowState) {
+	t.keyBuf = t.keyBuf[:0]
+	for i, k := range t.st.keys {
+		v := k(r)
+		t.vals[i] = v
+		// Keys are told apart by kind class and rendered text, so 200 (a number) and "200" (a
+		// string) group together, as CloudWatch shows them identically.
+		if v.Kind == Absent {
+			t.keyBuf = append(t.keyBuf, 0)
+		} else {
+			t.keyBuf = append(t.keyBuf, 1)
+			t.keyBuf = strconv.AppendInt(t.keyBuf, int64(len(v.Render())), 10)
+			t.keyBuf = append(t.keyBuf, ':')
+			t.keyBuf = append(t.keyBuf, v.Render()...)
+		}
+	}
+	g := t.m[string(t.keyBuf)]
+	if g == nil {
+		g = &group{keys: make([]Value, len(t.vals)), states: make([]aggFunc, len(t.st.aggs)), first: r.ord}
+		for i, v := range t.vals {
+			g.keys[i] = v.Clone()
+		}
+		for i, a := range t.st.aggs {
+			s, err := a.def.newFn(a.params)
+			if err != nil {
+				panic("BUG: aggregate state checked at compile time: " + err.Error())
+			}
+			g.states[i] = s
+		}
+		t.m[string(t.keyBuf)] = g
+	}
+	if r.ord < g.first {
+		g.first = r.ord
+	}
+	var ts int64
+	hasTs := false
+	if r.rec != nil && r.rec.HasTime {
+		ts, hasTs = r.rec.Time, true
+	}
+	for i, a := range t.st.aggs {
+		g.states[i].add(a.arg(r), ts, hasTs, r.ord)
+	}
+}
+
+// merge folds o into t.
+func (t *groupTable) merge(o *groupTable) {
+	for k, og := range o.m {
+		g := t.m[k]
+		if g == nil {
+			t.m[k] = og
+			continue
+		}
+		for i := range g.states {
+			g.states[i].merge(og.states[i])
+		}
+		if og.first < g.first {
+			g.first = og.first
+		}
+	}
+}
+
+// rows turns the groups into rows of the stage's output scope, in first-seen order, and runs
+// the stage's post-stats operations on them.
+func (t *groupTable) rows(p *Program) []*rowState {
+	groups := make([]*group, 0, len(t.m))
+	for _, g := range t.m {
+		groups = append(groups, g)
+	}
+	sort.Slice(groups, func(i, j int) bool { return groups[i].first < groups[j].first })
+	st := t.st
+	n := len(st.out.names)
+	out := make([]*rowState, 0, len(groups))
+	for i, g := range groups {
+		r := &rowState{p: p, vars: make([]Value, n), set: make([]bool, n), aggs: make([]Value, len(g.states)), ord: uint64(i)}
+		copy(r.vars, g.keys)
+		for j := range g.keys {
+			r.set[j] = true
+		}
+		for j, s := range g.states {
+			r.aggs[j] = s.result()
+		}
+		for _, it := range st.items {
+			r.vars[it.slot] = it.fn(r)
+			r.set[it.slot] = true
+		}
+		if runPostOps(r, st.postOps) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// runPostOps applies filters and fields computed after a stats; it reports whether the row stays.
+func runPostOps(r *rowState, ops []rowOp) bool {
+	for i := range ops {
+		op := &ops[i]
+		switch op.kind {
+		case opFilter:
+			if !op.cond(r).Truthy() {
+				return false
+			}
+		case opSet:
+			for _, s := range op.sets {
+				r.vars[s.slot] = s.fn(r)
+				r.set[s.slot] = true
+			}
+		}
+	}
+	return true
+}
+
+func (x *Exec) finishStats() []outRow {
+	t := x.workers[0].groups
+	for _, wk := range x.workers[1:] {
+		t.merge(wk.groups)
+	}
+	rows := t.rows(x.p)
+	for _, st := range x.p.stats[1:] {
+		t2 := newGroupTable(st)
+		for _, r := range rows {
+			t2.add(r)
+		}
+		rows = t2.rows(x.p)
+	}
+	out := make([]outRow, 0, len(rows))
+	for _, r := range rows {
+		row := outRow{vals: make([]Value, len(x.p.colFns)), ord: r.ord}
+		for j, f := range x.p.colFns {
+			row.vals[j] = f(r)
+		}
+		if len(x.p.sortKeys) > 0 {
+			row.sortV = make([]Value, len(x.p.sortKeys))
+			for j, k := range x.p.sortKeys {
+				row.sortV[j] = k.fn(r)
+			}
+		}
+		if len(x.p.dedup) > 0 {
+			row.dedup = make([]Value, len(x.p.dedup))
+			for j, f := range x.p.dedup {
+				row.dedup[j] = f(r)
+			}
+		}
+		out = append(out, row)
+	}
+	return out
+}
