@@ -951,8 +951,14 @@ func jsonSkipString(b []byte, start int) int {
 // whitespace (encoding/json.Valid plus the object check). The JSON writers use it to embed an
 // @message as an object. It checks the full grammar like encoding/json.Valid (including raw
 // control characters in strings, escapes, nesting depth) but, like it, not UTF-8 validity.
-// This hand-written validator is used rather than encoding/json.Valid or sonic's Valid because
-// it was the fastest of the three (see BenchmarkJSONValidObject) and allocates nothing.
+//
+// Why hand-written (measured with BenchmarkJSONValidObject, 2 shared cores, Go 1.26):
+//   - encoding/json.Valid: correct but slow, ~260-380 MB/s on 2 KB and 1 MB audit events.
+//   - jsonValidObject: ~1.1-1.5 GB/s, 0 allocs, agrees with encoding/json.Valid (fuzzed).
+//   - github.com/bytedance/sonic v1.15.5 Valid: works on Go 1.26 and is faster still (~3.3 GB/s
+//     on 2 KB, ~6 GB/s on 1 MB), but it is not correct: it accepts raw control characters in
+//     strings ("\x01"), invalid escapes (\x, \u00g0), and rejects valid JSON nested deeper than
+//     4096. It would also add a JIT/runtime-linked dependency tree to go.mod. Not used.
 func jsonValidObject(b []byte) bool {
 	s := jsonScan{msg: b}
 	s.skipWS()

@@ -26,7 +26,7 @@ func jsonBenchEvent1M() []byte {
 		data := strings.Repeat("line of configuration text, key=value; ", 40)
 		applied, _ := json.Marshal(map[string]any{"apiVersion": "v1", "kind": "ConfigMap",
 			"metadata": map[string]any{"name": fmt.Sprintf("cm-%d", i), "namespace": "default"},
-			"data": map[string]string{"config.yaml": data[:200]}})
+			"data":     map[string]string{"config.yaml": data[:200]}})
 		fmt.Fprintf(&b, `{"metadata":{"name":"cm-%d","namespace":"default","uid":"0b6f5c1e-%04d","resourceVersion":"%d",`+
 			`"creationTimestamp":"2024-05-01T12:00:00Z","labels":{"app.kubernetes.io/name":"demo","tier":"backend"},`+
 			`"annotations":{"kubectl.kubernetes.io/last-applied-configuration":%q},`+
