@@ -20,9 +20,11 @@ func numericOf(v Value) (float64, bool) {
 
 // compareValues compares a and b for = != < <= > >= (spec §7.2): numerically when both are
 // numeric (Number, Bool, a String that parses completely as a decimal number, a Time as epoch
-// ms), otherwise by the Unicode code points of their rendered text, case-sensitive.
+// ms), otherwise by the Unicode code points of their rendered text, case-sensitive (A2). A JSON
+// boolean renders "true"/"false" and so equals the string "true" (A5), and equals 1/0 numerically.
 // ok is false when either operand is Absent, a List or a Map (spec §7.6, §8.6: every
-// comparison with them is false), or when a numeric comparison involves NaN.
+// comparison with them is false), or when a numeric comparison involves NaN. The caller treats
+// !ok as "unknown": = and != are both false, so `verb != "watch"` drops events without verb (A31).
 func compareValues(a, b Value) (c int, ok bool) {
 	if !cmpOperandOK(a) || !cmpOperandOK(b) {
 		return 0, false

@@ -96,8 +96,10 @@ var stringFuncs = []*funcDef{
 	})},
 	str1("startsWith", 2, 2, func(s []string) Value { return boolNum(strings.HasPrefix(s[0], s[1])) }),
 	str1("endsWith", 2, 2, func(s []string) Value { return boolNum(strings.HasSuffix(s[0], s[1])) }),
-	// regexReplace(str, pattern, replacement): RE2 (Go regexp); $1 / ${name} in the
-	// replacement expand groups. An invalid pattern gives Absent.
+	// regexReplace(str, pattern, replacement): RE2 (Go regexp); the pattern is a string
+	// argument, not a /regex/ literal (A29); $1 / ${name} in the replacement expand groups.
+	// An invalid pattern gives Absent (the engine may reject a constant one at plan time with
+	// cachedRegexp).
 	str1("regexReplace", 3, 3, func(s []string) Value {
 		re, err := cachedRegexp(s[1])
 		if err != nil {

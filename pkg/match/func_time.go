@@ -76,7 +76,8 @@ func capPeriod(n int64, unit string) int64 {
 const weekEpochMs = 4 * 86_400_000
 
 // dateRound is datefloor (ceil false) and dateceil (ceil true) of ts to the period p (a Value
-// of Kind Period: Num the count, Str the canonical unit), spec §10.4. Fixed units (ms s m h d)
+// of Kind Period: Num the count, Str the canonical unit), spec §10.4. datefloor is the floor to
+// the bucket start, which is also what bin(p) means (A36). Fixed units (ms s m h d)
 // floor in UTC epoch space; w is aligned to Monday 00:00 UTC (A44); mo, q and y are calendar
 // UTC months, quarters and years, counted from year 0 (so 2mo buckets start in odd months,
 // and 10y on decades). The count is capped as for bin (capPeriod). dateceil of a value already

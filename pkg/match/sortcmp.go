@@ -91,7 +91,6 @@ func naturalCompare(a, b Value) int {
 		}
 		return -1
 	}
-	sa, sb := a.Render(), b.Render()
 	if xn {
 		switch {
 		case x < y:
@@ -104,9 +103,9 @@ func naturalCompare(a, b Value) int {
 			}
 			return -1
 		}
-		return strings.Compare(sa, sb)
+		return strings.Compare(a.Render(), b.Render())
 	}
-	return chunkCompare(sa, sb)
+	return chunkCompare(a.Render(), b.Render())
 }
 
 // chunkCompare compares two texts chunk by chunk (see naturalCompare).

@@ -108,16 +108,28 @@ func (a *distinctAgg) result() Value { return Num(float64(len(a.seen))) }
 
 // exactSum is the exact sum of float64 values, independent of the order of addition and
 // merging. Every finite double is an integer multiple of 2^-1074, so the sum is kept as an
-// integer scaled by 2^1074 (big), with a fast path for integral values of magnitude ≤ 2^53
-// (small). Infinities are tracked separately. All results are computed from the exact total
+// integer scaled by 2^1074: a fast path for integral values of magnitude ≤ 2^53 (small), and
+// a superaccumulator for the others (acc: 32-bit limbs held in int64 so that carries can be
+// deferred). Infinities are tracked separately. All results are computed from the exact total
 // and rounded once, so they are bit-identical however the values were split.
 type exactSum struct {
 	small          int64
-	big            *big.Int // nil until a non-integral or large value is added
+	acc            *[accLimbs]int64 // nil until a non-integral or large value is added
+	pending        int32            // additions to acc since its carries were propagated
 	posInf, negInf bool
 }
 
-const sumScale = 1074
+const (
+	sumScale    = 1074
+	accLimbBits = 32
+	accLimbMask = 1<<accLimbBits - 1
+	// The largest double reaches bit 1024+1074 of the scaled integer; 2^63 additions add 63
+	// bits more.
+	accLimbs = (sumScale+1024+64)/accLimbBits + 2
+	// Each addition changes a limb by less than 2^32; after accMaxPending of them a limb that
+	// started normalized (< 2^32) stays well inside int64.
+	accMaxPending = 1 << 29
+)
 
 func (s *exactSum) add(x float64) {
 	switch {
@@ -131,64 +143,94 @@ func (s *exactSum) add(x float64) {
 		return
 	}
 	if x == math.Trunc(x) && math.Abs(x) <= 1<<53 {
-		i := int64(x)
-		if (i > 0 && s.small > math.MaxInt64-i) || (i < 0 && s.small < math.MinInt64-i) {
-			s.flushSmall()
-		}
-		s.small += i
+		s.addSmall(int64(x))
 		return
 	}
 	frac, exp := math.Frexp(x)
 	mant := int64(frac * (1 << 53)) // exact: frac has 53 significant bits
-	sh := exp - 53 + sumScale
 	neg := mant < 0
 	if neg {
 		mant = -mant
 	}
-	var t big.Int
-	t.SetInt64(mant)
-	if sh >= 0 {
-		t.Lsh(&t, uint(sh))
-	} else {
-		t.Rsh(&t, uint(-sh)) // exact: a subnormal's low bits are zero
+	m := uint64(mant)
+	sh := exp - 53 + sumScale
+	if sh < 0 {
+		m >>= uint(-sh) // exact: a subnormal's low bits are zero
+		sh = 0
 	}
+	if s.acc == nil {
+		s.acc = new([accLimbs]int64)
+	}
+	i, off := sh/accLimbBits, uint(sh%accLimbBits)
+	l0 := int64((m << off) & accLimbMask)
+	rest := m >> (accLimbBits - off)
+	l1 := int64(rest & accLimbMask)
+	l2 := int64(rest >> accLimbBits)
 	if neg {
-		t.Neg(&t)
+		l0, l1, l2 = -l0, -l1, -l2
 	}
-	if s.big == nil {
-		s.big = new(big.Int)
+	s.acc[i] += l0
+	s.acc[i+1] += l1
+	s.acc[i+2] += l2
+	if s.pending++; s.pending >= accMaxPending {
+		s.normalize()
 	}
-	s.big.Add(s.big, &t)
 }
 
-func (s *exactSum) flushSmall() {
-	if s.small == 0 {
+func (s *exactSum) addSmall(i int64) {
+	if (i > 0 && s.small > math.MaxInt64-i) || (i < 0 && s.small < math.MinInt64-i) {
+		// Move small into acc: small = hi*2^32 + lo, scaled by 2^1074 = 2^(33*32+18).
+		if s.acc == nil {
+			s.acc = new([accLimbs]int64)
+		}
+		const limb, off = sumScale / accLimbBits, sumScale % accLimbBits
+		v := s.small
+		s.small = 0
+		// v * 2^off spans at most 64+18 bits: split v into 32-bit pieces first.
+		lo, hi := v&accLimbMask, v>>accLimbBits // v = hi*2^32 + lo, lo ≥ 0
+		s.acc[limb] += (lo << off) & accLimbMask
+		s.acc[limb+1] += lo>>(accLimbBits-off) + (hi<<off)&accLimbMask
+		s.acc[limb+2] += hi >> (accLimbBits - off)
+		if s.pending += 2; s.pending >= accMaxPending {
+			s.normalize()
+		}
+	}
+	s.small += i
+}
+
+// normalize propagates carries: every limb but the last in [0, 2^32).
+func (s *exactSum) normalize() {
+	s.pending = 0
+	if s.acc == nil {
 		return
 	}
-	if s.big == nil {
-		s.big = new(big.Int)
+	for i := 0; i < accLimbs-1; i++ {
+		c := s.acc[i] >> accLimbBits // floor division by 2^32
+		s.acc[i] -= c << accLimbBits
+		s.acc[i+1] += c
 	}
-	var t big.Int
-	t.SetInt64(s.small)
-	t.Lsh(&t, sumScale)
-	s.big.Add(s.big, &t)
-	s.small = 0
 }
 
 func (s *exactSum) merge(o *exactSum) {
 	s.posInf = s.posInf || o.posInf
 	s.negInf = s.negInf || o.negInf
-	if o.big != nil {
-		if s.big == nil {
-			s.big = new(big.Int)
+	if o.acc != nil {
+		if s.acc == nil {
+			s.acc = new([accLimbs]int64)
 		}
-		s.big.Add(s.big, o.big)
+		s.normalize()
+		oa := *o.acc
+		for i := 0; i < accLimbs-1; i++ { // normalize a copy of o's limbs
+			c := oa[i] >> accLimbBits
+			oa[i] -= c << accLimbBits
+			oa[i+1] += c
+		}
+		for i := range oa {
+			s.acc[i] += oa[i]
+		}
+		s.normalize()
 	}
-	i := o.small
-	if (i > 0 && s.small > math.MaxInt64-i) || (i < 0 && s.small < math.MinInt64-i) {
-		s.flushSmall()
-	}
-	s.small += i
+	s.addSmall(o.small)
 }
 
 // special is the sum's value when an infinity was added (ok true).
@@ -208,8 +250,14 @@ func (s *exactSum) special() (float64, bool) {
 func (s *exactSum) scaled() *big.Int {
 	t := new(big.Int).SetInt64(s.small)
 	t.Lsh(t, sumScale)
-	if s.big != nil {
-		t.Add(t, s.big)
+	if s.acc != nil {
+		s.normalize()
+		var a, limb big.Int
+		for i := accLimbs - 1; i >= 0; i-- {
+			a.Lsh(&a, accLimbBits)
+			a.Add(&a, limb.SetInt64(s.acc[i]))
+		}
+		t.Add(t, &a)
 	}
 	return t
 }
@@ -219,7 +267,7 @@ func (s *exactSum) quo(n int64) float64 {
 	if f, ok := s.special(); ok {
 		return f
 	}
-	if s.big == nil && s.small >= -(1<<53) && s.small <= 1<<53 {
+	if s.acc == nil && s.small >= -(1<<53) && s.small <= 1<<53 {
 		return float64(s.small) / float64(n) // both exact: one correct rounding
 	}
 	t := s.scaled()

@@ -2,6 +2,7 @@ package match
 
 import (
 	"math"
+	"math/big"
 	"math/rand"
 	"testing"
 	"unsafe"
@@ -208,3 +209,87 @@ func TestAggDefs(t *testing.T) {
 }
 
 func unsafeString(b []byte) string { return unsafe.String(&b[0], len(b)) }
+
+// TestExactSumReference checks sum and avg against exact rational arithmetic, including the
+// int64 fast path overflowing into the accumulator, subnormals and values near the maximum.
+func TestExactSumReference(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	gens := []func() float64{
+		func() float64 { return float64(r.Int63n(1<<53)) * float64(1-2*r.Intn(2)) },
+		func() float64 { return r.NormFloat64() * math.Pow(2, float64(r.Intn(200)-100)) },
+		func() float64 { return math.Float64frombits(r.Uint64() & 0x7fefffffffffffff) }, // any finite
+		func() float64 { return math.Float64frombits(r.Uint64()&0x000fffffffffffff) * float64(1-2*r.Intn(2)) },
+		func() float64 { return []float64{0.1, 1e16, -1e16, 1 << 53, -(1 << 53), 5e-324}[r.Intn(6)] },
+	}
+	for trial := 0; trial < 100; trial++ {
+		n := 1 + r.Intn(1000)
+		g1, g2 := gens[r.Intn(len(gens))], gens[r.Intn(len(gens))]
+		var exact big.Rat
+		sum, avg := newAgg(t, "sum", nil), newAgg(t, "avg", nil)
+		sum2, avg2 := newAgg(t, "sum", nil), newAgg(t, "avg", nil)
+		for i := 0; i < n; i++ {
+			g := g1
+			if i%2 == 1 {
+				g = g2
+			}
+			f := g()
+			var q big.Rat
+			exact.Add(&exact, q.SetFloat64(f))
+			if i%3 == 0 {
+				sum.add(Num(f), 0, false, uint64(i))
+				avg.add(Num(f), 0, false, uint64(i))
+			} else {
+				sum2.add(Num(f), 0, false, uint64(i))
+				avg2.add(Num(f), 0, false, uint64(i))
+			}
+		}
+		sum.merge(sum2)
+		avg.merge(avg2)
+		wantSum, _ := exact.Float64()
+		wantAvg, _ := new(big.Rat).Quo(&exact, new(big.Rat).SetInt64(int64(n))).Float64()
+		if got := sum.result(); !math.IsInf(wantSum, 0) && (got.Kind != Number || math.Float64bits(got.Num) != math.Float64bits(wantSum+0)) {
+			t.Fatalf("trial %d: sum = %v, want %v", trial, got.Num, wantSum)
+		}
+		if got := avg.result(); got.Kind != Number || math.Float64bits(got.Num) != math.Float64bits(wantAvg+0) {
+			t.Fatalf("trial %d: avg = %v, want %v", trial, got.Num, wantAvg)
+		}
+	}
+	// Many integers of magnitude 2^53 overflow the int64 fast path.
+	a, b := newAgg(t, "sum", nil), newAgg(t, "sum", nil)
+	for i := 0; i < 3000; i++ {
+		a.add(Num(1<<53), 0, false, uint64(i))
+		b.add(Num(-(1<<53)+1), 0, false, uint64(i))
+	}
+	a.merge(b)
+	if got := a.result(); got.Num != 3000 {
+		t.Errorf("overflowing integer sum = %v, want 3000", got.Num)
+	}
+}
+
+func TestStddevReference(t *testing.T) {
+	r := rand.New(rand.NewSource(5))
+	for trial := 0; trial < 100; trial++ {
+		n := 2 + r.Intn(200)
+		base := r.NormFloat64() * math.Pow(10, float64(r.Intn(20)))
+		var s1, s2 big.Rat
+		a := newAgg(t, "stddev", nil)
+		for i := 0; i < n; i++ {
+			f := base + r.NormFloat64()*math.Pow(10, float64(r.Intn(6)-3))
+			var q big.Rat
+			q.SetFloat64(f)
+			s1.Add(&s1, &q)
+			s2.Add(&s2, q.Mul(&q, &q))
+			a.add(Num(f), 0, false, uint64(i))
+		}
+		nn := new(big.Rat).SetInt64(int64(n))
+		v := new(big.Rat).Mul(nn, &s2)
+		v.Sub(v, new(big.Rat).Mul(&s1, &s1))
+		v.Quo(v, new(big.Rat).SetInt64(int64(n)*int64(n-1)))
+		vf, _ := v.Float64()
+		want := math.Sqrt(vf)
+		got := a.result().Num
+		if math.Abs(got-want) > 2*math.Abs(math.Nextafter(want, math.Inf(1))-want) {
+			t.Fatalf("trial %d: stddev = %v, want %v", trial, got, want)
+		}
+	}
+}
