@@ -421,7 +421,12 @@ func (p *parser) parseParse(start int) (Command, *Error) {
 		if n := strings.Count(c.Pattern, "*"); n != len(c.Aliases) {
 			return nil, errAt(pat.sp, "the parse pattern has %d * wildcard(s) but %d name(s) follow as: the number of * must equal the number of names", n, len(c.Aliases))
 		}
-		c.Re = regexp.MustCompile(parseGlobRegex(c.Pattern))
+		re, cerr := regexp.Compile(parseGlobRegex(c.Pattern))
+		if cerr != nil {
+			// Only invalid UTF-8 can make an escaped glob fail to compile.
+			return nil, errAt(pat.sp, "the parse pattern is not valid UTF-8")
+		}
+		c.Re = re
 	case p.isOp("/"):
 		rt, err := p.lx.scanRegex(p.tok.sp.Start)
 		if err != nil {
