@@ -77,7 +77,12 @@ func parseQueryText(text string) (*Query, *Error) {
 			break
 		}
 		if !p.isOp("|") {
-			return nil, errAt(p.tok.sp, "unexpected %s after the %s command: expected \"|\" or the end of the query", p.desc(), p.src[p.names[len(p.names)-1].Start:p.names[len(p.names)-1].End])
+			expected := `"|"`
+			switch c.(type) {
+			case *FieldsCmd, *StatsCmd, *SortCmd, *DedupCmd:
+				expected = `",", "|"`
+			}
+			return nil, errAt(p.tok.sp, "unexpected %s after the %s command: expected %s or the end of the query", p.desc(), p.src[p.names[len(p.names)-1].Start:p.names[len(p.names)-1].End], expected)
 		}
 		if err := p.advance(); err != nil {
 			return nil, err
@@ -935,6 +940,8 @@ func (p *parser) parsePrimary() (Expr, *Error) {
 		if err := p.advance(); err != nil {
 			return nil, err
 		}
+		// The node's span covers its parentheses, so that spans of enclosing nodes do too.
+		parseSetSpan(x, p.sp(t.sp.Start))
 		return x, nil
 	case "[":
 		return p.parseList()
@@ -1109,5 +1116,37 @@ func parseWalkExpr(e Expr, fn func(Expr)) {
 		}
 	case *Index:
 		parseWalkExpr(e.X, fn)
+	}
+}
+
+// parseSetSpan sets the span of e.
+func parseSetSpan(e Expr, sp Span) {
+	switch e := e.(type) {
+	case *Field:
+		e.Sp = sp
+	case *StrLit:
+		e.Sp = sp
+	case *NumLit:
+		e.Sp = sp
+	case *RegexLit:
+		e.Sp = sp
+	case *ListLit:
+		e.Sp = sp
+	case *PeriodLit:
+		e.Sp = sp
+	case *Star:
+		e.Sp = sp
+	case *Unary:
+		e.Sp = sp
+	case *Binary:
+		e.Sp = sp
+	case *Like:
+		e.Sp = sp
+	case *In:
+		e.Sp = sp
+	case *Call:
+		e.Sp = sp
+	case *Index:
+		e.Sp = sp
 	}
 }

@@ -370,8 +370,9 @@ func TestParseQuery_Failure(t *testing.T) {
 	f("|", 0, "expected a command after the start of the query, found \"|\"")
 	f("fields a |", 10, "expected a command after \"|\", found the end of the query")
 	f("fields a | | sort b", 11, "expected a command after \"|\", found \"|\"")
-	f("fields a sort b", 9, "unexpected \"sort\" after the fields command: expected \"|\" or the end of the query")
+	f("fields a sort b", 9, "unexpected \"sort\" after the fields command: expected \",\", \"|\" or the end of the query")
 	f("filter (a = 1", 13, "expected \")\" to close the \"(\" at offset 7, found the end of the query")
+	f("parse @message \"\x84*\" as a", 15, "the parse pattern is not valid UTF-8")
 	f("filter a = 1)", 12, "unexpected \")\" after the filter command: expected \"|\" or the end of the query")
 	f("filter f(a, b", 13, "expected \",\" or \")\" in the arguments of f, found the end of the query")
 	f("fields", 6, "expected an expression after \"fields\", found the end of the query")
@@ -460,9 +461,9 @@ func TestParseQuery_Failure(t *testing.T) {
 	f("fields @x(y)", 7, "@x is not a function name")
 	f("sort", 4, "expected a field to sort by after \"sort\", found the end of the query")
 	f("sort a,", 7, "expected a field to sort by after \",\", found the end of the query")
-	f("sort a desc desc", 12, "unexpected \"desc\" after the sort command: expected \"|\" or the end of the query")
-	f("stats count(*) by bin(5m) by", 26, "unexpected \"by\" after the stats command: expected \"|\" or the end of the query")
-	f("fields a b", 9, "unexpected \"b\" after the fields command: expected \"|\" or the end of the query")
+	f("sort a desc desc", 12, "unexpected \"desc\" after the sort command: expected \",\", \"|\" or the end of the query")
+	f("stats count(*) by bin(5m) by", 26, "unexpected \"by\" after the stats command: expected \",\", \"|\" or the end of the query")
+	f("fields a b", 9, "unexpected \"b\" after the fields command: expected \",\", \"|\" or the end of the query")
 	f("filter x like /a/ b", 18, "unexpected \"b\" after the filter command: expected \"|\" or the end of the query")
 }
 
@@ -578,6 +579,12 @@ func TestParseQuery_AST(t *testing.T) {
 	re := q.Commands[0].(*FilterCmd).Cond.(*Like).Pat.(*RegexLit)
 	if re.Src != "kubectl/v1.22.0" || !re.Re.MatchString("kubectl/v1.22.0 (darwin)") || re.Sp != (Span{22, 40}) {
 		t.Fatalf("regex: %+v", re)
+	}
+
+	// Parenthesised nodes' spans cover the parentheses.
+	q = parse("filter (a) + (b * c) = 1")
+	if b := q.Commands[0].(*FilterCmd).Cond.(*Binary); b.Sp != (Span{7, 24}) || b.X.Pos() != (Span{7, 20}) || b.X.(*Binary).Y.Pos() != (Span{13, 20}) {
+		t.Fatalf("paren spans: %v %v", b.Sp, b.X.Pos())
 	}
 
 	// Division is not a regex outside a pattern position.
