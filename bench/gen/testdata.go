@@ -519,9 +519,12 @@ do not edit by hand). A CloudWatch Logs export of an EKS cluster's log group, 20
 Parameters: seeds/000 is run with NAMESPACE=default and pod-name=web-6b7f9c-x2x9k, i.e.
 ` + "`filter requestURI like \"/api/v1/namespaces/default/pods/web-6b7f9c-x2x9k/\"`" + `.
 
-Designed audit events have auditIDs ` + "`QQQQQQQQ-0000-4000-8000-NNNNNNNNNNNN`" + ` where QQQQQQQQ is the query they
-were written for; other events are marked by a unique text. Background events (random auditIDs) are
+Designed audit events have auditIDs ` + "`QQQQQQQQ-0000-4000-8000-NNNNNNNNNNNN`" + ` where QQQQQQQQ is the first query
+they are listed under; other events are marked by a unique text. Background events (random auditIDs) are
 ordinary traffic that none of the queries below returns, except #11 which counts every audit event.
+
+Below, A, B and C are the audit streams ` + "`" + tdA + "`" + ` (A/000000, A/000001), ` + "`" + tdB + "`" + ` and
+` + "`" + tdC + "`" + `; times are 2021-08-11 UTC @timestamp values.
 
 Pinned details: events with equal @timestamp (2021-08-11 10:15:00.000 in A/000001 and B; 10:20:00.000 in
 A/000001, B and C; 10:30:00.000 twice in A/000001) pin the tie order of ` + "`sort @timestamp desc`" + `; one
