@@ -1,0 +1,245 @@
+package export
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"unicode/utf8"
+
+	"github.com/auditgrep/auditgrep/pkg/match"
+)
+
+// jsonWriter writes one JSON object per row (JSON lines).
+type jsonWriter struct {
+	w    *bufio.Writer
+	keys [][]byte // `"col":` per column, escaped once in Begin
+	buf  []byte   // the row being built; reused
+}
+
+// NewJSON returns a writer of JSON lines: one object per row, keys in column order, absent
+// values omitted.
+//
+//   - String: a JSON string (control characters, '"' and '\' escaped; no HTML escaping; invalid
+//     UTF-8 bytes become U+FFFD). A String marked JSON (an audit event's @message) is embedded as
+//     the object it is, so that `jq '.["@message"].user.username'` works.
+//   - Number: its original digits unquoted ("1.50" stays 1.50); a rendering that is not a JSON
+//     number (NaN, Inf, a lexeme such as "01" or "+1") is written as a string instead.
+//   - Bool: true/false when read from JSON, else 1/0 like CloudWatch.
+//   - Time: a string in match.TimeLayout, UTC.
+//   - List, Map: embedded JSON.
+func NewJSON(w io.Writer) match.Writer {
+	return &jsonWriter{w: bufio.NewWriterSize(w, bufSize)}
+}
+
+func (jw *jsonWriter) Begin(cols []string) error {
+	jw.keys = make([][]byte, len(cols))
+	for i, c := range cols {
+		k := appendJSONString(nil, c)
+		jw.keys[i] = append(k, ':')
+	}
+	return nil
+}
+
+func (jw *jsonWriter) Row(vals []match.Value, _ []byte) error {
+	b := append(jw.buf[:0], '{')
+	first := true
+	for i, v := range vals {
+		if v.Kind == match.Absent || i >= len(jw.keys) {
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = append(b, jw.keys[i]...)
+		b = appendJSONValue(b, v)
+	}
+	b = append(b, '}', '\n')
+	jw.buf = b
+	_, err := jw.w.Write(b)
+	return err
+}
+
+func (jw *jsonWriter) End() error { return jw.w.Flush() }
+
+// appendJSONValue appends v as a JSON value (v is not Absent).
+func appendJSONValue(b []byte, v match.Value) []byte {
+	switch v.Kind {
+	case match.String:
+		if v.JSON {
+			if obj, ok := trimJSONObject(v.Str); ok {
+				return append(b, obj...)
+			}
+		}
+		return appendJSONString(b, v.Str)
+	case match.Number:
+		r := v.Render()
+		if isJSONNumber(r) {
+			return append(b, r...)
+		}
+		return appendJSONString(b, r)
+	case match.Bool:
+		switch v.Str {
+		case "true", "false":
+			return append(b, v.Str...)
+		}
+		if v.Num != 0 {
+			return append(b, '1')
+		}
+		return append(b, '0')
+	case match.List, match.Map:
+		// Render is the project's canonical JSON for structures; fall back to encoding the
+		// elements here when it is empty or not JSON, so that a line always parses.
+		if r := v.Render(); r != "" && json.Valid([]byte(r)) {
+			return append(b, r...)
+		}
+		return appendStructure(b, v)
+	}
+	// Time, Period and anything newer: the rendered text as a string.
+	return appendJSONString(b, v.Render())
+}
+
+// appendStructure encodes a List or Map from its elements.
+func appendStructure(b []byte, v match.Value) []byte {
+	if v.Kind == match.Map {
+		b = append(b, '{')
+		for i, e := range v.Elems {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			k := ""
+			if i < len(v.Keys) {
+				k = v.Keys[i]
+			}
+			b = appendJSONString(b, k)
+			b = append(b, ':')
+			b = appendElem(b, e)
+		}
+		return append(b, '}')
+	}
+	b = append(b, '[')
+	for i, e := range v.Elems {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendElem(b, e)
+	}
+	return append(b, ']')
+}
+
+func appendElem(b []byte, e match.Value) []byte {
+	if e.Kind == match.Absent {
+		return append(b, "null"...)
+	}
+	return appendJSONValue(b, e)
+}
+
+// trimJSONObject returns s without trailing whitespace when it looks like a JSON object. The
+// caller (pkg/match) has validated the text; the check of the braces is a cheap guard so that a
+// wrongly marked value cannot break the line.
+func trimJSONObject(s string) (string, bool) {
+	e := len(s)
+	for e > 0 && (s[e-1] == ' ' || s[e-1] == '\t' || s[e-1] == '\r' || s[e-1] == '\n') {
+		e--
+	}
+	st := 0
+	for st < e && (s[st] == ' ' || s[st] == '\t' || s[st] == '\r' || s[st] == '\n') {
+		st++
+	}
+	if e-st < 2 || s[st] != '{' || s[e-1] != '}' {
+		return "", false
+	}
+	return s[:e], true
+}
+
+// isJSONNumber reports whether s matches the JSON number grammar
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func isJSONNumber(s string) bool {
+	i, n := 0, len(s)
+	if i < n && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < n && s[i] == '0':
+		i++
+	case i < n && s[i] >= '1' && s[i] <= '9':
+		for i < n && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+	default:
+		return false
+	}
+	if i < n && s[i] == '.' {
+		i++
+		d := i
+		for i < n && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == d {
+			return false
+		}
+	}
+	if i < n && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < n && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		d := i
+		for i < n && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == d {
+			return false
+		}
+	}
+	return i == n
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string: '"', '\' and control characters escaped, valid
+// UTF-8 kept as is, each invalid byte replaced by \ufffd. No HTML escaping.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
