@@ -16,11 +16,11 @@ func TestDetectFormat(t *testing.T) {
 		{"hello\n", FormatText},
 		{"2021-08-11T10:09:43.095Z {\"kind\":\"Event\"}\n", FormatExport},
 		{"\n\n2021-08-11T10:09:43.095Z x", FormatExport},
-		{"2021-08-11T10:09:43.095Z", FormatText},          // no space, no message
-		{"2021-13-11T10:09:43.095Z x", FormatText},        // month 13
-		{"2021-02-29T10:09:43.095Z x", FormatText},        // not a leap year
-		{"2024-02-29T10:09:43.095Z x", FormatExport},      // a leap year
-		{"2021-08-11 10:09:43.095Z x", FormatText},        // export stamps have a T
+		{"2021-08-11T10:09:43.095Z", FormatText},     // no space, no message
+		{"2021-13-11T10:09:43.095Z x", FormatText},   // month 13
+		{"2021-02-29T10:09:43.095Z x", FormatText},   // not a leap year
+		{"2024-02-29T10:09:43.095Z x", FormatExport}, // a leap year
+		{"2021-08-11 10:09:43.095Z x", FormatText},   // export stamps have a T
 		{`{"kind":"Event","stageTimestamp":"x"}`, FormatAudit},
 		{`{"requestObject":{"messageType":"DATA_MESSAGE","logEvents":[]}}`, FormatAudit},
 		{`{"messageType":"DATA_MESSAGE","logGroup":"g","logEvents":[{"id":"1"`, FormatFirehose},

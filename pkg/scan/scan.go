@@ -176,7 +176,7 @@ func Scan(ctx context.Context, paths []string, opts Options, fn func(worker int,
 	if len(files) == 0 {
 		return ctx.Err()
 	}
-	s := &scanner{opts: &opts, files: files, inputs: inputs, fn: fn}
+	s := &scanner{ctx: ctx, opts: &opts, files: files, inputs: inputs, fn: fn}
 	stopCtx := context.AfterFunc(ctx, func() { s.fail(context.Cause(ctx)) })
 	defer stopCtx()
 	if err := ctx.Err(); err != nil {
@@ -227,6 +227,7 @@ func (o Options) withDefaults() Options {
 
 // scanner is the state shared by the workers of one Scan.
 type scanner struct {
+	ctx    context.Context
 	opts   *Options
 	files  []File
 	inputs []input
@@ -256,6 +257,11 @@ func (s *scanner) fail(err error) {
 // deliver hands b to the callback unless the scan has been stopped.
 func (s *scanner) deliver(worker int, b *Batch) error {
 	if s.stopped.Load() {
+		return errStopped
+	}
+	// The AfterFunc set by Scan stops workers that deliver nothing; this stops the others at once.
+	if s.ctx.Err() != nil {
+		s.fail(context.Cause(s.ctx))
 		return errStopped
 	}
 	if err := s.fn(worker, b); err != nil {
