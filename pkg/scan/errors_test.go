@@ -135,3 +135,47 @@ func TestHeaderOnlyGzip(t *testing.T) {
 		t.Fatalf("records %v errors %v", f.recs, f.Errs)
 	}
 }
+
+func TestTruncatedOther(t *testing.T) {
+	var lines []string
+	var content strings.Builder
+	var members []string
+	for i := range 20000 { // zstd blocks hold up to 128 KiB: several of them
+		l := fmt.Sprintf("line %d %s", i, strings.Repeat("z", i%50))
+		lines = append(lines, l)
+		content.WriteString(l + "\n")
+		if i < 300 {
+			members = append(members, envelopeJSON("DATA_MESSAGE", "g", "s", fmt.Sprintf(`{"id":"1","timestamp":%d,"message":%q}`, i, l)))
+		}
+	}
+	zs := zst([]byte(content.String()))
+	fh := gzMembers(members...)
+	dir := t.TempDir()
+	for name, data := range map[string][]byte{"zstd": zs[:len(zs)/2], "firehose": fh[:len(fh)/2]} {
+		t.Run(name, func(t *testing.T) {
+			f := runOne(t, writeFile(t, filepath.Join(dir, name), data), Options{BatchBytes: 1000})
+			if len(f.recs) == 0 {
+				t.Errorf("no records before the cut")
+			}
+			for i, r := range f.recs {
+				if r.Msg != lines[i] {
+					t.Fatalf("record %d = %q, want %q", i, r.Msg, lines[i])
+				}
+			}
+			var ie *InputError
+			if len(f.Errs) != 1 || !errors.As(f.Errs[0], &ie) || !errors.Is(ie, ErrTruncated) || ie.CompressedOffset <= 0 {
+				t.Fatalf("errors %v", f.Errs)
+			}
+			t.Logf("%d records; %v", len(f.recs), ie)
+		})
+	}
+}
+
+func TestStdinGzip(t *testing.T) {
+	res := run(t, []string{"-"}, Options{Stdin: bytes.NewReader(gz([]byte(ts1 + " from stdin\n")))})
+	f := res.files[0]
+	if res.err != nil || f == nil || len(f.recs) != 1 || f.recs[0].Msg != "from stdin" || f.recs[0].Stream != "stdin" ||
+		f.Path != "-" || f.Format != FormatExport {
+		t.Fatalf("%v %+v", res.err, f)
+	}
+}

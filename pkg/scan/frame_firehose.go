@@ -49,12 +49,16 @@ func (w *worker) frameFirehose() error {
 		if env.MessageType != "DATA_MESSAGE" {
 			continue // CONTROL_MESSAGE: a destination health check
 		}
+		stream := env.LogStream
+		if stream == "" {
+			stream = w.file.Stream
+		}
 		for _, ev := range env.LogEvents {
 			n++
 			start := len(w.arena)
 			w.arena = append(w.arena, ev.Message...)
 			r := Record{Time: ev.Timestamp, HasTime: true, Message: w.arena[start:len(w.arena):len(w.arena)],
-				Line: n, Stream: env.LogStream, Group: env.LogGroup, Owner: env.Owner}
+				Line: n, Stream: stream, Group: env.LogGroup, Owner: env.Owner}
 			if err := w.add(r); err != nil {
 				return err
 			}
