@@ -7,8 +7,12 @@ package scan
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"runtime"
+	"sync"
+	"sync/atomic"
 )
 
 // Format is the framing of a file's decompressed content, detected from its first bytes.
@@ -131,6 +135,12 @@ type Options struct {
 	KeepStream func(stream string) bool
 	// Stdin is read for the path "-"; nil means no stdin.
 	Stdin io.Reader
+	// TimeMin and TimeMax bound @timestamp (epoch milliseconds, both inclusive) when HasTimeRange
+	// is set: a record that has a timestamp outside the range is dropped before it reaches the
+	// callback. Records without a timestamp are kept. For CloudWatch export lines the decision is
+	// made from the timestamp prefix, before the message is looked at.
+	TimeMin, TimeMax int64
+	HasTimeRange     bool
 }
 
 const (
@@ -140,6 +150,14 @@ const (
 	// DefaultBatchBytes balances per-batch overhead against memory held per worker.
 	DefaultBatchBytes = 1 << 20
 )
+
+// ErrLineTooLong is wrapped by the *InputError reported for a line (or a CloudWatch export event)
+// longer than Options.MaxLineBytes; the line is skipped and reading goes on.
+var ErrLineTooLong = errors.New("line too long")
+
+// ErrTruncated is wrapped by the *InputError that ends a file whose compressed stream is truncated
+// or corrupt. The complete events before the damage have been delivered; a partial last line has not.
+var ErrTruncated = errors.New("truncated or corrupt compressed stream")
 
 // ErrStop may be returned by a batch callback to end the scan early without an error.
 var ErrStop = fmt.Errorf("scan stopped")
@@ -153,5 +171,102 @@ var ErrStop = fmt.Errorf("scan stopped")
 // If fn returns an error, the scan stops and Scan returns it (nil for ErrStop). Problems with
 // inputs are not returned: they reach fn as Batch.Errs, in file order.
 func Scan(ctx context.Context, paths []string, opts Options, fn func(worker int, b *Batch) error) error {
-	panic("BUG: not implemented")
+	opts = opts.withDefaults()
+	files, inputs := expand(paths, opts.Stdin != nil)
+	if len(files) == 0 {
+		return ctx.Err()
+	}
+	s := &scanner{ctx: ctx, opts: &opts, files: files, inputs: inputs, fn: fn}
+	stopCtx := context.AfterFunc(ctx, func() { s.fail(context.Cause(ctx)) })
+	defer stopCtx()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+
+	workers := min(opts.Workers, len(files))
+	var wg sync.WaitGroup
+	for id := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := newWorker(id, s)
+			defer w.close()
+			for !s.stopped.Load() {
+				i := int(s.next.Add(1) - 1)
+				if i >= len(files) {
+					return
+				}
+				if err := w.scanFile(i); err != nil {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	s.mu.Lock()
+	err := s.err
+	s.mu.Unlock()
+	if errors.Is(err, ErrStop) {
+		return nil
+	}
+	return err
+}
+
+func (o Options) withDefaults() Options {
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	if o.MaxLineBytes <= 0 {
+		o.MaxLineBytes = DefaultMaxLineBytes
+	}
+	if o.BatchBytes <= 0 {
+		o.BatchBytes = DefaultBatchBytes
+	}
+	return o
+}
+
+// scanner is the state shared by the workers of one Scan.
+type scanner struct {
+	ctx    context.Context
+	opts   *Options
+	files  []File
+	inputs []input
+	fn     func(worker int, b *Batch) error
+
+	// next is the index of the next file to hand out.
+	next    atomic.Int64
+	stopped atomic.Bool
+
+	mu  sync.Mutex
+	err error
+}
+
+// errStopped is returned inside a worker once the scan has been stopped, to unwind it.
+var errStopped = errors.New("scan: stopped")
+
+// fail records the first error that stops the scan and makes every worker stop at its next batch.
+func (s *scanner) fail(err error) {
+	s.mu.Lock()
+	if s.err == nil {
+		s.err = err
+	}
+	s.mu.Unlock()
+	s.stopped.Store(true)
+}
+
+// deliver hands b to the callback unless the scan has been stopped.
+func (s *scanner) deliver(worker int, b *Batch) error {
+	if s.stopped.Load() {
+		return errStopped
+	}
+	// The AfterFunc set by Scan stops workers that deliver nothing; this stops the others at once.
+	if s.ctx.Err() != nil {
+		s.fail(context.Cause(s.ctx))
+		return errStopped
+	}
+	if err := s.fn(worker, b); err != nil {
+		s.fail(err)
+		return errStopped
+	}
+	return nil
 }
