@@ -61,7 +61,10 @@ type queryCmd struct {
 	Account      string `placeholder:"ID" help:"Account id for @log where the input does not carry it."`
 	Stats        bool   `help:"Print records scanned, bytes, records matched, skipped input, wall time and throughput on stderr at the end."`
 
-	Args []string `arg:"" optional:"" name:"QUERY [PATH" help:"The query (unless -f), then files, directories or - for stdin (default: stdin)."`
+	// Two positionals rather than one slice: kong ends a slice positional at the first flag, so
+	// `auditgrep QUERY --format csv DIR` needs the paths to be a positional of their own.
+	Query string   `arg:"" optional:"" name:"QUERY" help:"The query, in CloudWatch Logs Insights syntax (with -f, the first PATH)."`
+	Paths []string `arg:"" optional:"" name:"PATH" help:"Files, directories, or - for stdin (default: stdin)."`
 }
 
 type versionCmd struct{}
@@ -134,7 +137,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 func (q *queryCmd) run(e *env) int {
 	var text string
-	paths := q.Args
+	paths := q.Paths
+	if q.File == "" && q.Query == "" && len(paths) == 0 {
+		fmt.Fprintln(e.stderr, "auditgrep: no query given\nusage: auditgrep [flags] QUERY [PATH...]   (auditgrep --help for more)")
+		return exitError
+	}
+	if q.Query != "" || q.File == "" {
+		paths = append([]string{q.Query}, paths...)
+	}
 	if q.File != "" {
 		b, err := os.ReadFile(q.File)
 		if err != nil {
@@ -289,10 +299,12 @@ func printQueryError(w io.Writer, text string, err error) {
 	line := text[lineStart:lineEnd]
 	lineNo := strings.Count(text[:lineStart], "\n") + 1
 	col := len([]rune(text[lineStart:off]))
-	n := max(1, min(qe.Len, lineEnd-off))
+	// The caret spans the offending token on its line, and is one column wide at the end of
+	// the query (a missing token).
+	carets := max(1, len([]rune(text[off:min(off+max(qe.Len, 0), lineEnd)])))
 	fmt.Fprintf(w, "auditgrep: query error at line %d, column %d: %s\n", lineNo, col+1, qe.Msg)
 	fmt.Fprintf(w, "    %s\n", strings.ReplaceAll(line, "\t", " "))
-	fmt.Fprintf(w, "    %s%s\n", strings.Repeat(" ", col), strings.Repeat("^", len([]rune(text[off:off+n]))))
+	fmt.Fprintf(w, "    %s%s\n", strings.Repeat(" ", col), strings.Repeat("^", carets))
 }
 
 func formatFromExt(path string) string {
