@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -60,6 +61,7 @@ type queryCmd struct {
 	LogGroup     string `placeholder:"NAME" help:"Log group for @log where the input does not carry it."`
 	Account      string `placeholder:"ID" help:"Account id for @log where the input does not carry it."`
 	Stats        bool   `help:"Print records scanned, bytes, records matched, skipped input, wall time and throughput on stderr at the end."`
+	CPUProfile   string `hidden:"" placeholder:"FILE" help:"Write a CPU profile to FILE."`
 
 	// Two positionals rather than one slice: kong ends a slice positional at the first flag, so
 	// `auditgrep QUERY --format csv DIR` needs the paths to be a positional of their own.
@@ -228,8 +230,17 @@ func (q *queryCmd) run(e *env) int {
 			}
 		},
 	})
+	if q.CPUProfile != "" {
+		pf, err := os.Create(q.CPUProfile)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "auditgrep: %v\n", err)
+			return exitError
+		}
+		pprof.StartCPUProfile(pf)
+		defer func() { pprof.StopCPUProfile(); pf.Close() }()
+	}
 	start := time.Now()
-	scanErr := scan.Scan(ctx, paths, scan.Options{Workers: jobs, MaxLineBytes: q.MaxLineBytes, Stdin: e.stdin}, x.Batch)
+	scanErr := scan.Scan(ctx, paths, scan.Options{Workers: jobs, MaxLineBytes: q.MaxLineBytes, Stdin: e.stdin, KeepStream: prog.KeepStream()}, x.Batch)
 	st, werr := x.Finish()
 	elapsed := time.Since(start)
 

@@ -52,6 +52,9 @@ type worker struct {
 	r      rowState
 	rows   []outRow // collected rows (sort/dedup), or the current batch's rows when streaming
 	groups *groupTable
+	// keep and offs are the prefilter's per-batch scratch.
+	keep []bool
+	offs []int
 	// stats of this worker
 	scanned, matched int64
 }
@@ -118,10 +121,22 @@ func (x *Exec) Batch(wid int, b *scan.Batch) error {
 	if !x.stop.Load() {
 		before := len(wk.rows)
 		r := &wk.r
+		pre := &x.p.pre
+		usePre := len(pre.lits) > 0
+		if usePre {
+			if cap(wk.keep) < len(b.Records) {
+				wk.keep = make([]bool, len(b.Records))
+			}
+			wk.keep = wk.keep[:len(b.Records)]
+			wk.offs = pre.filterBatch(b, wk.keep, wk.offs)
+		}
+		wk.scanned += int64(len(b.Records))
 		for i := range b.Records {
 			rec := &b.Records[i]
+			if usePre && !wk.keep[i] {
+				continue
+			}
 			r.reset(rec, b.File, ord(b.File.Index, int(rec.Line)))
-			wk.scanned++
 			x.runOps(wk, 0)
 		}
 		if x.stream {

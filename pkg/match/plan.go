@@ -15,6 +15,9 @@ type Options struct {
 	LogGroup, Account string
 	// Now is the query's start time, for now(); zero means time.Now().
 	Now time.Time
+	// NoPrefilter turns off the raw-byte prefilter and the @logStream file skip (for checking
+	// that they change nothing, and for debugging).
+	NoPrefilter bool
 }
 
 // Program is a compiled query, laid out in the stages of the CloudWatch-compatible evaluation
@@ -32,6 +35,12 @@ type Program struct {
 	rowOps   []rowOp
 
 	stats []*statsStage
+
+	// pre and streamConds come from the row stage's filters (prefilter.go).
+	pre         prefilter
+	streamConds []evalFn
+	streamText  []string
+	rowFilters  []Expr
 
 	final      *scope
 	cols       []string
@@ -115,6 +124,9 @@ func Compile(q *Query, opts Options) (*Program, error) {
 	}
 	if err := p.plan(); err != nil {
 		return nil, err
+	}
+	if !opts.NoPrefilter {
+		p.buildPrefilter(p.rowFilters)
 	}
 	names := make([]string, 0, len(p.wantNames))
 	for n := range p.wantNames {
@@ -205,6 +217,9 @@ func (p *Program) plan() error {
 			}
 			if ok {
 				p.rowOps = append(p.rowOps, op)
+			}
+			if f, isFilter := cmd.(*FilterCmd); isFilter {
+				p.rowFilters = append(p.rowFilters, f.Cond)
 			}
 		}
 	}

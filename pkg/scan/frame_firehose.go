@@ -53,6 +53,10 @@ func (w *worker) frameFirehose() error {
 		if stream == "" {
 			stream = w.file.Stream
 		}
+		if keep := w.s.opts.KeepStream; keep != nil && !keep(stream) {
+			n += int64(len(env.LogEvents))
+			continue
+		}
 		for _, ev := range env.LogEvents {
 			n++
 			start := len(w.arena)

@@ -130,8 +130,10 @@ type Options struct {
 	MaxLineBytes int
 	// BatchBytes is the target amount of message bytes per batch; <= 0 means DefaultBatchBytes.
 	BatchBytes int
-	// KeepStream, when set, is asked about each file's Stream before the file is opened; a file
-	// it rejects is not read (its last batch has Skipped set).
+	// KeepStream, when set, is asked about each file's Stream once its format is known (after
+	// the first block is peeked); a file it rejects is not read further (its last batch has
+	// Skipped set). For Firehose deliveries, whose envelopes carry their own streams, it is asked
+	// per envelope and the rejected envelopes' events are dropped.
 	KeepStream func(stream string) bool
 	// Stdin is read for the path "-"; nil means no stdin.
 	Stdin io.Reader

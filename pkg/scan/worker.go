@@ -108,11 +108,6 @@ func (w *worker) scanFile(i int) error {
 		w.errs = append(w.errs, in.err)
 		return w.emit(true)
 	}
-	if keep := w.s.opts.KeepStream; keep != nil && !keep(f.Stream) {
-		w.batch = Batch{File: f, Last: true, Skipped: true}
-		return w.s.deliver(w.id, &w.batch)
-	}
-
 	var src io.Reader
 	if in.stdin {
 		src = w.s.opts.Stdin
@@ -137,7 +132,14 @@ func (w *worker) scanFile(i int) error {
 		return w.emit(true)
 	}
 	if w.format == FormatFirehose {
+		// Each envelope names its own stream: KeepStream is asked per envelope.
 		return w.frameFirehose()
+	}
+	// The file's stream is every record's stream only once the framing is known not to carry
+	// its own, so the decision waits for format detection (one peeked block).
+	if keep := w.s.opts.KeepStream; keep != nil && !keep(f.Stream) {
+		w.batch = Batch{File: f, Last: true, Skipped: true, CompressedBytes: w.comp.n}
+		return w.s.deliver(w.id, &w.batch)
 	}
 	return w.frameLines()
 }
