@@ -52,6 +52,9 @@ type worker struct {
 	r      rowState
 	rows   []outRow // collected rows (sort/dedup), or the current batch's rows when streaming
 	groups *groupTable
+	// top holds the best rows of `sort ... | limit N`; sortV is scratch for its probes.
+	top   *topK
+	sortV []Value
 	// keep and offs are the prefilter's per-batch scratch.
 	keep []bool
 	offs []int
@@ -101,10 +104,22 @@ func NewExec(p *Program, w Writer, opts ExecOptions) *Exec {
 		wk.r.set = make([]bool, n)
 		if len(p.stats) > 0 {
 			wk.groups = newGroupTable(p.stats[0])
+		} else if x.topK() > 0 {
+			wk.top = &topK{x: x}
+			wk.sortV = make([]Value, len(p.sortKeys))
 		}
 		x.workers = append(x.workers, wk)
 	}
 	return x
+}
+
+// topK is N when the query sorts and limits without dedup, so that only the best N rows of each
+// worker need keeping; 0 otherwise.
+func (x *Exec) topK() int {
+	if len(x.p.stats) == 0 && len(x.p.sortKeys) > 0 && len(x.p.dedup) == 0 && x.p.limit > 0 && !x.p.limitAny {
+		return x.p.limit
+	}
+	return 0
 }
 
 // Stopped reports whether the run needs no more input (a limit without sort was reached, or
@@ -282,6 +297,14 @@ func (x *Exec) runOps(wk *worker, i int) {
 		wk.groups.add(r)
 		return
 	}
+	if wk.top != nil {
+		for j, k := range x.p.sortKeys {
+			wk.sortV[j] = k.fn(r)
+		}
+		if !wk.top.wants(wk.sortV, r.ord, x.p.limit) {
+			return
+		}
+	}
 	row := outRow{vals: make([]Value, len(x.p.colFns)), ord: r.ord}
 	for j, f := range x.p.colFns {
 		row.vals[j] = markJSON(f(r), x.p.cols[j]).Clone()
@@ -300,6 +323,10 @@ func (x *Exec) runOps(wk *worker, i int) {
 	}
 	if x.opts.KeepRaw && r.rec != nil {
 		row.raw = append([]byte(nil), r.rec.Message...)
+	}
+	if wk.top != nil {
+		wk.top.add(row, x.p.limit)
+		return
 	}
 	wk.rows = append(wk.rows, row)
 }
@@ -347,6 +374,9 @@ func (x *Exec) Finish() (RunStats, error) {
 	case !x.stream:
 		for _, wk := range x.workers {
 			rows = append(rows, wk.rows...)
+			if wk.top != nil {
+				rows = append(rows, wk.top.rows...)
+			}
 		}
 	}
 	if !x.stream || len(x.p.stats) > 0 {

@@ -197,3 +197,34 @@ func TestExecRawAndErrors(t *testing.T) {
 		}
 	}
 }
+
+// sort | limit keeps a bounded heap per worker; it must return exactly the head of the full sort,
+// ties in input order included.
+func TestTopKEqualsFullSort(t *testing.T) {
+	var events []string
+	for i := 0; i < 300; i++ {
+		events = append(events, fmt.Sprintf(`%d s%d {"verb":"v%d","n":%d}`, 1000+(i*7919)%50, i%7, i%5, i%13))
+	}
+	for _, q := range []string{
+		`fields @timestamp, n, verb | sort @timestamp desc`,
+		`fields @timestamp, n, verb | sort n, verb desc`,
+		`fields n | sort verb`,
+	} {
+		for _, workers := range []int{1, 4} {
+			full, err := runQuery(t, q, events, workers)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range []int{1, 7, 50, 299, 300, 1000} {
+				top, err := runQuery(t, q+fmt.Sprintf(" | limit %d", k), events, workers)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := full.lines[:min(k, len(full.lines))]
+				if strings.Join(top.lines, "\n") != strings.Join(want, "\n") {
+					t.Fatalf("%s | limit %d (workers=%d): top-K differs from the full sort", q, k, workers)
+				}
+			}
+		}
+	}
+}
