@@ -344,18 +344,12 @@ func regexLits(re *syntax.Regexp) []string {
 	return nil
 }
 
-// filterBatch sets keep[i] for the records that may match. Line-framed batches are searched as
-// one region (the records alias one buffer, in order: scan's contract), which costs one pass of
-// a rare-byte search over the batch rather than a search per event.
+// filterBatch sets keep[i] for the records that may match. A batch whose messages lie in one
+// buffer (Batch.Buf) is searched as one region, which costs one pass of a rare-byte search over
+// the batch rather than a search per event; hits are mapped back to records by offset.
 func (pf *prefilter) filterBatch(b *scan.Batch, keep []bool, offs []int) []int {
 	recs := b.Records
-	if b.Format == scan.FormatFirehose {
-		for i := range recs {
-			keep[i] = pf.pass(recs[i].Message)
-		}
-		return offs
-	}
-	region, offs, ok := batchRegion(recs, offs[:0])
+	region, offs, ok := batchRegion(b, offs[:0])
 	if !ok {
 		for i := range recs {
 			keep[i] = pf.pass(recs[i].Message)
@@ -430,30 +424,27 @@ func (pf *prefilter) filterBatch(b *scan.Batch, keep []bool, offs []int) []int {
 // batchRegion returns the bytes from the first record's message to the end of the last one,
 // with each record's offset in it (-1 for an empty message), when the messages lie in one
 // buffer in order.
-func batchRegion(recs []scan.Record, offs []int) ([]byte, []int, bool) {
-	var base *byte
-	prevEnd := -1
-	for i := range recs {
-		m := recs[i].Message
+func batchRegion(b *scan.Batch, offs []int) ([]byte, []int, bool) {
+	if len(b.Buf) == 0 {
+		return nil, offs, false
+	}
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(b.Buf)))
+	prevEnd := 0
+	for i := range b.Records {
+		m := b.Records[i].Message
 		if len(m) == 0 {
 			offs = append(offs, -1)
 			continue
 		}
-		p := unsafe.SliceData(m)
-		if base == nil {
-			base, prevEnd = p, 0
-		}
-		d := uintptr(unsafe.Pointer(p)) - uintptr(unsafe.Pointer(base))
-		if uintptr(unsafe.Pointer(p)) < uintptr(unsafe.Pointer(base)) || int(d) < prevEnd {
+		p := uintptr(unsafe.Pointer(unsafe.SliceData(m)))
+		// Every message must lie inside Buf, after the previous one; otherwise search per event.
+		if p < base || p-base > uintptr(len(b.Buf)) || int(p-base) < prevEnd || int(p-base)+len(m) > len(b.Buf) {
 			return nil, offs, false
 		}
-		offs = append(offs, int(d))
-		prevEnd = int(d) + len(m)
+		offs = append(offs, int(p-base))
+		prevEnd = int(p-base) + len(m)
 	}
-	if prevEnd <= 0 {
-		return nil, offs, true
-	}
-	return unsafe.Slice(base, prevEnd), offs, true
+	return b.Buf[:prevEnd], offs, true
 }
 
 // byteRank orders bytes by how often they occur in kube-apiserver audit logs (0 rarest, 255 most

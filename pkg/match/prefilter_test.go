@@ -103,7 +103,7 @@ func runBoth(t testing.TB, q string, msgs [][]byte) (with, without string) {
 		recs[i].Message = buf[off : off+len(m)]
 		off += len(m) + 1
 	}
-	run := func(noPre bool) string {
+	run := func(noPre, region bool) string {
 		p, err := Compile(pq, Options{NoPrefilter: noPre})
 		if err != nil {
 			t.Fatal(err)
@@ -112,7 +112,11 @@ func runBoth(t testing.TB, q string, msgs [][]byte) (with, without string) {
 		w := &lineWriter{w: &out}
 		x := NewExec(p, w, ExecOptions{Workers: 1})
 		f := &scan.File{Index: 0, Path: "f", Stream: "s"}
-		if err := x.Batch(0, &scan.Batch{File: f, Format: scan.FormatAudit, Records: recs, Last: true}); err != nil {
+		b := &scan.Batch{File: f, Format: scan.FormatAudit, Records: recs, Last: true}
+		if region {
+			b.Buf = buf
+		}
+		if err := x.Batch(0, b); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := x.Finish(); err != nil {
@@ -120,7 +124,11 @@ func runBoth(t testing.TB, q string, msgs [][]byte) (with, without string) {
 		}
 		return out.String()
 	}
-	return run(false), run(true)
+	with = run(false, true)
+	if perEvent := run(false, false); perEvent != with {
+		t.Fatalf("%s: the batch-wide and the per-event prefilter disagree\nbatch:\n%s\nper event:\n%s", q, with, perEvent)
+	}
+	return with, run(true, false)
 }
 
 type lineWriter struct{ w *bytes.Buffer }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"unsafe"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -65,47 +66,85 @@ func (r *result) errs() []error {
 	return out
 }
 
-// run scans paths and collects the result, checking the batch contract on the way.
+// run scans paths and collects the result, checking the batch contract on the way: batches
+// may arrive concurrently and out of order, so they are put back in (file, seq) order at the end,
+// where every file must have seqs 0..n-1 once each with Last on the final one.
 func run(t testing.TB, paths []string, opts Options) *result {
 	t.Helper()
+	type got struct {
+		b    Batch
+		recs []rec
+	}
 	var mu sync.Mutex
-	res := &result{files: map[int]*fileResult{}}
+	byFile := map[int]map[int]*got{}
+	files := map[int]*File{}
 	workers := opts.withDefaults().Workers
+	res := &result{files: map[int]*fileResult{}}
 	res.err = Scan(context.Background(), paths, opts, func(worker int, b *Batch) error {
 		if worker < 0 || worker >= workers {
 			t.Errorf("worker %d out of range", worker)
 		}
-		var recs []rec
+		checkOneBuffer(t, b)
+		g := &got{b: *b}
+		g.b.Records = nil
 		for _, r := range b.Records {
-			recs = append(recs, rec{Index: b.File.Index, Seq: b.Seq, Line: r.Line, Time: r.Time, HasTime: r.HasTime,
+			g.recs = append(g.recs, rec{Index: b.File.Index, Seq: b.Seq, Line: r.Line, Time: r.Time, HasTime: r.HasTime,
 				Msg: string(r.Message), Stream: r.Stream, Group: r.Group, Owner: r.Owner})
 		}
 		mu.Lock()
 		defer mu.Unlock()
-		f := res.files[b.File.Index]
-		if f == nil {
-			f = &fileResult{Path: b.File.Path, Stream: b.File.Stream}
-			res.files[b.File.Index] = f
+		if byFile[b.File.Index] == nil {
+			byFile[b.File.Index] = map[int]*got{}
 		}
-		if f.Lasts > 0 {
-			t.Errorf("%s: batch after the last one", b.File.Path)
+		if byFile[b.File.Index][b.Seq] != nil {
+			t.Errorf("%s: batch seq %d delivered twice", b.File.Path, b.Seq)
 		}
-		if b.Seq != f.Batches {
-			t.Errorf("%s: batch seq %d, want %d", b.File.Path, b.Seq, f.Batches)
-		}
-		f.Batches++
-		f.Format = b.Format
-		f.Errs = append(f.Errs, b.Errs...)
-		f.recs = append(f.recs, recs...)
-		f.Comp += b.CompressedBytes
-		f.Raw += b.RawBytes
-		if b.Last {
-			f.Lasts++
-			f.Skipped = b.Skipped
-		}
+		byFile[b.File.Index][b.Seq] = g
+		files[b.File.Index] = b.File
 		return nil
 	})
+	for idx, batches := range byFile {
+		file := files[idx]
+		f := &fileResult{Path: file.Path, Stream: file.Stream}
+		res.files[idx] = f
+		for seq := 0; seq < len(batches); seq++ {
+			g := batches[seq]
+			if g == nil {
+				t.Errorf("%s: batch seq %d missing", file.Path, seq)
+				continue
+			}
+			if f.Lasts > 0 {
+				t.Errorf("%s: batch after the last one", file.Path)
+			}
+			f.Batches++
+			f.Format = g.b.Format
+			f.Errs = append(f.Errs, g.b.Errs...)
+			f.recs = append(f.recs, g.recs...)
+			f.Comp += g.b.CompressedBytes
+			f.Raw += g.b.RawBytes
+			if g.b.Last {
+				f.Lasts++
+				f.Skipped = g.b.Skipped
+			}
+		}
+	}
 	return res
+}
+
+// checkOneBuffer checks that a batch's messages lie in one buffer in record order, the layout
+// consumers may search as one region.
+func checkOneBuffer(t testing.TB, b *Batch) {
+	var prevEnd uintptr
+	for i, r := range b.Records {
+		if len(r.Message) == 0 {
+			continue
+		}
+		start := uintptr(unsafe.Pointer(unsafe.SliceData(r.Message)))
+		if prevEnd != 0 && start < prevEnd {
+			t.Errorf("%s: batch %d record %d lies before the previous one", b.File.Path, b.Seq, i)
+		}
+		prevEnd = start + uintptr(len(r.Message))
+	}
 }
 
 // runOne scans a single file and returns its result, failing on anything but one complete file.

@@ -71,8 +71,9 @@ type Record struct {
 	Group, Owner string
 }
 
-// Batch is a run of consecutive records of one file. Batches of one file are delivered in order
-// (Seq 0, 1, 2, ...) from one goroutine; batches of different files may arrive concurrently.
+// Batch is a run of consecutive records of one file. Batches, of one file or of different files,
+// may reach the callback concurrently and out of order: a consumer that needs input order sorts
+// by (File.Index, Seq).
 // Every file, including one that could not be opened or was skipped, ends with exactly one batch
 // with Last set, so that a consumer reordering output by (File.Index, Seq) never waits forever.
 type Batch struct {
@@ -80,6 +81,10 @@ type Batch struct {
 	Seq     int
 	Format  Format
 	Records []Record
+	// Buf, when set, is the buffer the messages of Records lie in, in record order, so that a
+	// consumer can search the whole batch at once (a literal prefilter) and map hits back to
+	// records by offset.
+	Buf []byte
 	// Errs are the problems met while producing this batch: lines skipped for being too long,
 	// and on the last batch the error that stopped reading the file. Each is an *InputError.
 	Errs []error
@@ -185,9 +190,36 @@ func Scan(ctx context.Context, paths []string, opts Options, fn func(worker int,
 		return err
 	}
 
-	workers := min(opts.Workers, len(files))
+	// Readers decompress and frame files; evaluators run fn. Splitting the two lets several
+	// cores work on one large file (a plain audit.log of gigabytes), and lets a reader go on
+	// decompressing while its previous batch is evaluated. Batches move between them in buffers
+	// of their own from a bounded free list, which keeps memory flat.
+	readers := min(opts.Workers, len(files))
+	evaluators := opts.Workers
+	pool := 2*evaluators + readers
+	s.work = make(chan *ownedBatch, evaluators)
+	s.free = make(chan *ownedBatch, pool)
+	for range pool {
+		s.free <- new(ownedBatch)
+	}
+	var ewg sync.WaitGroup
+	for id := range evaluators {
+		ewg.Add(1)
+		go func() {
+			defer ewg.Done()
+			for ob := range s.work {
+				if !s.stopped.Load() {
+					if err := s.fn(id, &ob.b); err != nil {
+						s.fail(err)
+					}
+				}
+				ob.release()
+				s.free <- ob
+			}
+		}()
+	}
 	var wg sync.WaitGroup
-	for id := range workers {
+	for id := range readers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -205,6 +237,8 @@ func Scan(ctx context.Context, paths []string, opts Options, fn func(worker int,
 		}()
 	}
 	wg.Wait()
+	close(s.work)
+	ewg.Wait()
 	s.mu.Lock()
 	err := s.err
 	s.mu.Unlock()
@@ -234,6 +268,9 @@ type scanner struct {
 	files  []File
 	inputs []input
 	fn     func(worker int, b *Batch) error
+
+	// work carries batches from readers to evaluators; free holds the batch buffers not in use.
+	work, free chan *ownedBatch
 
 	// next is the index of the next file to hand out.
 	next    atomic.Int64
@@ -266,9 +303,50 @@ func (s *scanner) deliver(worker int, b *Batch) error {
 		s.fail(context.Cause(s.ctx))
 		return errStopped
 	}
-	if err := s.fn(worker, b); err != nil {
-		s.fail(err)
-		return errStopped
-	}
+	ob := <-s.free
+	ob.fill(b)
+	s.work <- ob
 	return nil
+}
+
+// ownedBatch is a batch whose records point into a buffer of its own, so that it can be
+// evaluated while the reader that framed it reuses its buffers.
+type ownedBatch struct {
+	b    Batch
+	recs []Record
+	buf  []byte
+}
+
+// fill copies b, messages included. The messages are laid out in one buffer in record order, so
+// the records of a batch always alias one buffer in order (see Batch).
+func (ob *ownedBatch) fill(b *Batch) {
+	total := 0
+	for i := range b.Records {
+		total += len(b.Records[i].Message)
+	}
+	if cap(ob.buf) < total {
+		ob.buf = make([]byte, 0, total+total/4)
+	}
+	buf := ob.buf[:0]
+	recs := ob.recs[:0]
+	for _, r := range b.Records {
+		start := len(buf)
+		buf = append(buf, r.Message...)
+		r.Message = buf[start:len(buf):len(buf)]
+		recs = append(recs, r)
+	}
+	ob.buf, ob.recs = buf, recs
+	ob.b = *b
+	ob.b.Records = recs
+	ob.b.Buf = buf
+}
+
+// release drops the references the batch holds, and its buffer if it grew for a huge event, so
+// that one multi-megabyte line does not pin memory for the rest of the scan.
+func (ob *ownedBatch) release() {
+	clear(ob.recs)
+	ob.b = Batch{}
+	if cap(ob.buf) > 4*DefaultBatchBytes {
+		ob.buf = nil
+	}
 }
