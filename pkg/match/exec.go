@@ -245,10 +245,9 @@ func (x *Exec) runOps(wk *worker, i int) {
 		case opParse:
 			applyParse(r, op)
 		case opUnnest:
+			// A non-list, including an absent value, is a list of one item; an empty list
+			// drops the row (A27).
 			v := op.src(r)
-			if v.Kind == Absent {
-				return
-			}
 			elems := []Value{v}
 			if v.Kind == List {
 				elems = v.Elems

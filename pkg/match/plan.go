@@ -125,12 +125,32 @@ func Compile(q *Query, opts Options) (*Program, error) {
 	return p, nil
 }
 
-// statsOutputNames are the names a stats command's aggregates define: the names a filter can
-// only mean after that stats.
-func statsAggNames(st *StatsCmd) map[string]bool {
+// statsOutputNames are the names a stats command defines that a filter can only mean after
+// that stats: its aggregates, its aliased keys (`by bin(1h) as t`), and the aliases of computed
+// fields written after it (before the next stats). A key that is a plain field keeps its event
+// meaning, so a filter on it may run before aggregation with the same result.
+func statsAggNames(cmds []Command, si int) map[string]bool {
+	st := cmds[si].(*StatsCmd)
 	m := map[string]bool{}
 	for _, it := range st.Aggs {
 		m[it.Name()] = true
+	}
+	for _, it := range st.By {
+		if fl, ok := it.X.(*Field); !ok || (it.Alias != "" && it.Alias != fl.Name) {
+			m[it.Name()] = true
+		}
+	}
+	for _, c := range cmds[si+1:] {
+		if _, ok := c.(*StatsCmd); ok {
+			break
+		}
+		if fc, ok := c.(*FieldsCmd); ok && !fc.Display {
+			for _, it := range fc.Items {
+				if fl, ok := it.X.(*Field); !ok || (it.Alias != "" && it.Alias != fl.Name) {
+					m[it.Name()] = true
+				}
+			}
+		}
 	}
 	return m
 }
@@ -147,7 +167,7 @@ func (p *Program) plan() error {
 	stageOf := make([]int, len(cmds))
 	aggNames := make([]map[string]bool, len(statsIdx))
 	for k, i := range statsIdx {
-		aggNames[k] = statsAggNames(cmds[i].(*StatsCmd))
+		aggNames[k] = statsAggNames(cmds, i)
 	}
 	for i, c := range cmds {
 		after := 0
@@ -217,7 +237,9 @@ func (p *Program) plan() error {
 		}
 		sc := &compiler{p: p, sc: st.out}
 		for i, cmd := range cmds {
-			if i <= si || stageOf[i] != k+1 {
+			// A filter written before this stats that names one of its outputs is deferred to
+			// here too (spec §4.2), so position is not checked: only the stage.
+			if stageOf[i] != k+1 {
 				continue
 			}
 			if fc, ok := cmd.(*FieldsCmd); ok && fc.Display {
@@ -362,6 +384,11 @@ func (p *Program) rowOp(c *compiler, cmd Command) (rowOp, bool, error) {
 
 func (p *Program) compileStats(st *StatsCmd, in *scope) (*statsStage, error) {
 	s := &statsStage{out: newScope(false)}
+	if !in.input {
+		if err := checkSecondStats(st, in); err != nil {
+			return nil, err
+		}
+	}
 	ic := &compiler{p: p, sc: in}
 	for _, it := range st.By {
 		f, err := ic.expr(it.X)
@@ -423,6 +450,38 @@ func (p *Program) compileStats(st *StatsCmd, in *scope) (*statsStage, error) {
 		}
 	}
 	return s, nil
+}
+
+// checkSecondStats enforces "In the second stats command in a single query, you can refer only
+// to fields that are defined in the first stats command" (spec §4.1): the fields read by its
+// keys and inside its aggregates must be outputs of the first stats (or of fields after it).
+func checkSecondStats(st *StatsCmd, in *scope) error {
+	var bad *Field
+	check := func(e Expr) {
+		parseWalkExpr(e, func(x Expr) {
+			if f, ok := x.(*Field); ok && bad == nil {
+				if _, ok := in.lookup(f.Name); !ok {
+					bad = f
+				}
+			}
+		})
+	}
+	for _, it := range st.By {
+		check(it.X)
+	}
+	for _, it := range st.Aggs {
+		parseWalkExpr(it.X, func(x Expr) {
+			if c, ok := x.(*Call); ok && lookupAgg(strings.ToLower(c.Name)) != nil {
+				for _, a := range c.Args {
+					check(a)
+				}
+			}
+		})
+	}
+	if bad != nil {
+		return errAt(bad.Sp, "the second stats command can only use the fields the first one defines (%s): %s is not one of them", strings.Join(in.names, ", "), bad.Name)
+	}
+	return nil
 }
 
 func isConstant(e Expr) bool {

@@ -1,0 +1,266 @@
+package match_test
+
+import (
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/auditgrep/auditgrep/pkg/match"
+	"github.com/auditgrep/auditgrep/pkg/scan"
+)
+
+// langEvents exercise the language end to end. Streams become files in order of first
+// appearance, so input order is the order written here (timestamps 100..106).
+var langEvents = []string{
+	`100 kube-apiserver-audit-a {"verb":"get","user":{"username":"alice"},"code":200,"lat":10,"requestURI":"/api/v1/namespaces/default/pods/p1","list":"[1,2,3]","note":"url=/api/v1/users/42","annotations":{"authorization.k8s.io/decision":"allow"}}`,
+	`101 kube-apiserver-audit-a {"verb":"list","user":{"username":"bob"},"code":403,"lat":30,"requestURI":"/api/v1/pods","list":"[]","note":"url=/api/v2/users/7"}`,
+	`102 kube-apiserver-audit-a {"verb":"get","user":{"username":"bob"},"code":"500","lat":20,"requestURI":"/api/v1/namespaces/kube-system/pods/p2","list":"{\"a\":1}"}`,
+	`103 kube-apiserver-audit-b {"verb":"delete","user":{"username":"alice"},"code":200,"lat":40,"requestURI":"/api/v1/namespaces/default/pods/p1"}`,
+	`104 kube-apiserver-audit-b {"verb":"get","user":{"username":"carol"},"lat":5,"list":"[\"x\"]"}`,
+	`105 app 25 May 2019 10:24:39,474 [ERROR] {foo=2, bar=data} The error was: DataIntegrityException`,
+	`106 app 25 May 2019 10:24:40,001 [INFO] all good`,
+}
+
+// runQueryOpts is runQuery with compile options.
+func runQueryOpts(t *testing.T, q string, events []string, workers int, opts match.Options) (*capture, error) {
+	t.Helper()
+	pq, err := match.Parse(q)
+	if err != nil {
+		return nil, err
+	}
+	if opts.LogGroup == "" {
+		opts.LogGroup, opts.Account = "/aws/eks/demo/cluster", "111122223333"
+	}
+	prog, err := match.Compile(pq, opts)
+	if err != nil {
+		return nil, err
+	}
+	c := &capture{}
+	x := match.NewExec(prog, c, match.ExecOptions{Workers: workers, KeepRaw: true})
+	byFile := map[int][]*scan.Batch{}
+	for _, b := range batches(events, 2) {
+		byFile[b.File.Index] = append(byFile[b.File.Index], b)
+	}
+	var wg sync.WaitGroup
+	sem := make(chan int, workers)
+	for i := 0; i < workers; i++ {
+		sem <- i
+	}
+	for f := 0; f < len(byFile); f++ {
+		wid := <-sem
+		wg.Add(1)
+		go func(f, wid int) {
+			defer wg.Done()
+			defer func() { sem <- wid }()
+			for _, b := range byFile[f] {
+				if err := x.Batch(wid, b); err != nil {
+					return
+				}
+			}
+		}(f, wid)
+	}
+	wg.Wait()
+	if _, err := x.Finish(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+type langCase struct {
+	q    string
+	want []string
+}
+
+func runLangCases(t *testing.T, opts match.Options, cases []langCase) {
+	t.Helper()
+	for _, tc := range cases {
+		for _, workers := range []int{1, 3} {
+			c, err := runQueryOpts(t, tc.q, langEvents, workers, opts)
+			if err != nil {
+				t.Errorf("%s: %v", tc.q, err)
+				break
+			}
+			if got, want := strings.Join(c.lines, "\n"), strings.Join(tc.want, "\n"); got != want {
+				t.Errorf("%s (workers=%d):\ngot:\n%s\nwant:\n%s", tc.q, workers, got, want)
+				break
+			}
+		}
+	}
+}
+
+func TestLangCommands(t *testing.T) {
+	runLangCases(t, match.Options{}, []langCase{
+		// fields: an alias is visible to later items of the same list (spec §5.1).
+		{`filter verb = "delete" | fields lat * 2 as d, d + 1 as e`, []string{"d=80 e=81"}},
+		// display: the last one wins.
+		{`filter verb = "delete" | display verb | display user.username`, []string{"user.username=alice"}},
+		// where and filterIndex are filter.
+		{`where verb = "list" | fields verb`, []string{"verb=list"}},
+		{`filterIndex verb in ["delete"] | fields verb`, []string{"verb=delete"}},
+		// unmask is a no-op offline.
+		{`unmask @message | filter verb = "delete" | fields verb`, []string{"verb=delete"}},
+		// Several sort keys, each with its direction; asc is the default (A17).
+		{`filter ispresent(verb) | fields verb, lat | sort verb, lat desc`,
+			[]string{"verb=delete lat=40", "verb=get lat=20", "verb=get lat=10", "verb=get lat=5", "verb=list lat=30"}},
+		// limit any: the first N found (scan order offline).
+		{`filter ispresent(verb) | fields verb | limit any 2`, []string{"verb=get", "verb=list"}},
+		{`filter ispresent(verb) | fields verb | sort lat | limit 2`, []string{"verb=get", "verb=get"}},
+		// Comments and case-insensitive keywords.
+		{"# first line\nFILTER verb = 'delete' # trailing\n# | filter verb = 'get'\n| FIELDS verb AS V", []string{"V=delete"}},
+		// Strings: single and double quotes with escapes.
+		{`filter @message like "[INFO]" | fields "a\"b" as q, 'it\'s' as s, "back\\slash" as b`, []string{`q=a"b s=it's b=back\slash`}},
+		// Backtick names, including @`...` and a backticked segment of a JSON path.
+		{"filter verb = \"delete\" | fields @`logStream`, `verb`", []string{"@logStream=kube-apiserver-audit-b verb=delete"}},
+		{"filter annotations.`authorization.k8s.io/decision` = \"allow\" | fields verb", []string{"verb=get"}},
+		{"filter `annotations.authorization.k8s.io/decision` = \"allow\" | fields verb", []string{"verb=get"}},
+	})
+}
+
+func TestLangParse(t *testing.T) {
+	runLangCases(t, match.Options{}, []langCase{
+		// The QS-2023 glob example and its regex equivalent give the documented values.
+		{`parse @message "[*] * The error was: *" as level, config, exception | filter ispresent(level) | display level, config, exception`,
+			[]string{"level=ERROR config={foo=2, bar=data} exception=DataIntegrityException"}},
+		{`parse @message /\[(?<level>\S+)\]\s+(?<config>\{.*\})\s+The error was: (?<exception>\S+)/ | filter ispresent(level) | display level, config, exception`,
+			[]string{"level=ERROR config={foo=2, bar=data} exception=DataIntegrityException"}},
+		// Parse from a JSON field, then from a parse output (chained); unmatched events pass
+		// through without the extracted fields.
+		{`parse note "url=*" as url | parse url "/api/*/users/*" as apiVersion, userId | filter ispresent(verb) | display verb, apiVersion, userId`,
+			[]string{"verb=get apiVersion=v1 userId=42", "verb=list apiVersion=v2 userId=7", "verb=get", "verb=delete", "verb=get"}},
+		{`parse requestURI /namespaces\/(?<ns>[^\/]+)\/pods\/(?<pod>\w+)/ | stats count(*) as n by ns, pod`,
+			[]string{"ns=default pod=p1 n=2", "n=4", "ns=kube-system pod=p2 n=1"}},
+		// Parsed fields are appended to the projection (A51) and numeric-looking values compare
+		// as numbers.
+		{`parse note "users/*" as uid | filter uid > 10 | fields verb`, []string{"verb=get uid=42"}},
+	})
+}
+
+func TestLangStats(t *testing.T) {
+	runLangCases(t, match.Options{}, []langCase{
+		{`filter ispresent(verb) | stats count(*) as n, count(code) as c, count_distinct(user.username) as u, sum(lat) as s, avg(lat) as a, min(lat) as mn, max(lat) as mx`,
+			[]string{"n=5 c=4 u=3 s=105 a=21 mn=5 mx=40"}},
+		{`filter ispresent(verb) | stats pct(lat, 50) as p50, stddev(lat) as sd, earliest(user.username) as e, latest(user.username) as l, sortsFirst(verb) as sf, sortsLast(verb) as sl`,
+			[]string{"p50=20 sd=14.317821063276353 e=alice l=carol sf=delete sl=list"}},
+		{`filter ispresent(verb) | stats min(@timestamp) as first, max(@timestamp) as last`,
+			[]string{"first=1970-01-01 00:01:40.000 last=1970-01-01 00:01:44.000"}},
+		// Arithmetic over aggregates and over earlier aliases of the same stats.
+		{`filter ispresent(verb) | stats sum(lat) as s, count(*) as n, s / n as mean, max(lat) - min(lat) as spread`,
+			[]string{"s=105 n=5 mean=21 spread=35"}},
+		// Unaliased items are named by their text (spec §12.4).
+		{`filter ispresent(verb) | stats count(*), avg(lat) by bin(1h)`,
+			[]string{"bin(1h)=1970-01-01 00:00:00.000 count(*)=5 avg(lat)=21"}},
+		// Period caps (§10.3): 300s is 60s.
+		{`stats count(*) as n by bin(300s) as t`, []string{"t=1970-01-01 00:01:00.000 n=7"}},
+		// Two stats: the second groups the rows of the first and reads only its outputs.
+		{`filter ispresent(verb) | stats count(*) as c by user.username | stats sum(c) as total, count(*) as users, max(c) as top`,
+			[]string{"total=5 users=3 top=2"}},
+		{`filter ispresent(verb) | stats count(*) as c by bin(1m) as t, verb | stats avg(c) as avgc by t | sort t`,
+			[]string{"t=1970-01-01 00:01:00.000 avgc=1.6666666666666667"}},
+		// A filter between two stats on the first's output.
+		{`filter ispresent(verb) | stats count(*) as c by user.username | filter c > 1 | stats count(*) as busy`,
+			[]string{"busy=2"}},
+		// Stats over nothing: no row (A21).
+		{`filter verb = "nope" | stats count(*) as n`, nil},
+		// A group whose key is absent is a group (A22).
+		{`stats count(*) as n by verb | sort n desc, verb`,
+			[]string{"verb=get n=3", "n=2", "verb=delete n=1", "verb=list n=1"}},
+	})
+}
+
+func TestLangDedupUnnest(t *testing.T) {
+	runLangCases(t, match.Options{}, []langCase{
+		// Without sort, dedup keeps the newest of each value (@timestamp desc).
+		{`filter ispresent(verb) | fields user.username, verb | dedup user.username`,
+			[]string{"user.username=carol verb=get", "user.username=alice verb=delete", "user.username=bob verb=get"}},
+		// Rows with a null dedup field are all kept.
+		{`filter ispresent(verb) | fields verb, code | dedup code`,
+			[]string{"verb=get", "verb=delete code=200", "verb=get code=500", "verb=list code=403"}},
+		{`filter ispresent(verb) | fields verb, lat | sort lat | dedup verb | limit 2`,
+			[]string{"verb=get lat=5", "verb=list lat=30"}},
+		// unnest of a jsonParse list: one row per element; an empty list drops the row (A27); a
+		// map or scalar is a list of one.
+		{`filter ispresent(list) | fields jsonParse(list) as l | unnest l into item | display verb, item`,
+			[]string{"verb=get item=1", "verb=get item=2", "verb=get item=3", `verb=get item={"a":1}`, "verb=get item=x"}},
+		{`filter verb = "get" | unnest jsonParse(list) into item | display lat, item`,
+			[]string{"lat=10 item=1", "lat=10 item=2", "lat=10 item=3", `lat=20 item={"a":1}`, "lat=5 item=x"}},
+		{`filter verb = "delete" | unnest verb into v | display v`, []string{"v=delete"}},
+		// An absent input is a list of one absent item (A27).
+		{`filter verb = "delete" | unnest jsonParse(list) into item | display verb, item`, []string{"verb=delete"}},
+	})
+}
+
+func TestLangAbsentAndIn(t *testing.T) {
+	runLangCases(t, match.Options{}, []langCase{
+		// A comparison with an absent field is unknown: the row is dropped (§7.6, A31).
+		{`filter code != 200 | fields verb`, []string{"verb=list", "verb=get"}},
+		{`filter not (code = 200) | fields verb`, []string{"verb=list", "verb=get"}},
+		{`filter not ispresent(code) | fields verb`, []string{"verb=get", "", ""}},
+		// or with a true side keeps the row even if the other side is unknown.
+		{`filter code = 200 or verb = "get" | fields verb`, []string{"verb=get", "verb=get", "verb=delete", "verb=get"}},
+		{`filter code = 200 and verb = "get" | fields verb`, []string{"verb=get"}},
+		{`filter verb not like "e" | fields verb`, []string{"verb=list"}},
+		{`filter code in [200, "403"] | fields verb`, []string{"verb=get", "verb=list", "verb=delete"}},
+		{`filter code not in [200] | fields verb`, []string{"verb=list", "verb=get"}},
+		{`filter user.username in ["alice"] and verb not in ["get"] | fields verb`, []string{"verb=delete"}},
+		// Arithmetic with an absent operand is absent; isempty/isblank are 1 for absent.
+		{`filter verb = "get" | fields code + 1 as c1, isempty(code) as e, coalesce(code, "none") as c`,
+			[]string{"c1=201 e=0 c=200", "c1=501 e=0 c=500", "e=1 c=none"}},
+	})
+}
+
+// The §4.2 behaviours: commands that CloudWatch does not run at their written position.
+func TestLangEvaluationModel(t *testing.T) {
+	runLangCases(t, match.Options{}, []langCase{
+		// A filter after sort and limit applies before them (the AWS tutorial).
+		{`fields verb | sort @timestamp desc | limit 2 | filter verb = "get"`, []string{"verb=get", "verb=get"}},
+		// A filter on raw fields written after stats applies to the events.
+		{`stats count(*) as n by user.username | filter verb = "get" | sort n desc, user.username`,
+			[]string{"user.username=alice n=1", "user.username=bob n=1", "user.username=carol n=1"}},
+		// A filter on a stats alias written before the stats runs after it.
+		{`filter n > 1 | stats count(*) as n by user.username | sort user.username`,
+			[]string{"user.username=alice n=2", "user.username=bob n=2", "n=2"}},
+		// A filter after stats on a computed field defined after it runs on the stats rows.
+		{`filter ispresent(verb) | stats count(*) as n by user.username | fields n * 10 as n10 | filter n10 > 10 | sort user.username`,
+			[]string{"user.username=alice n=2 n10=20", "user.username=bob n=2 n10=20"}},
+		// ... and so does a filter on an aliased key.
+		{`filter ispresent(verb) | stats count(*) as n by bin(1m) as t | filter t > 0 | fields t`,
+			[]string{"t=1970-01-01 00:01:00.000 n=5"}},
+		// fields is not a projection barrier; a later parse fills a name listed earlier.
+		{`fields @timestamp, uid | filter verb = "list" | parse note "users/*" as uid`,
+			[]string{"@timestamp=1970-01-01 00:01:41.000 uid=7"}},
+	})
+}
+
+func TestLangNowAndRange(t *testing.T) {
+	now := time.Unix(7200+102, 0)
+	runLangCases(t, match.Options{Now: now}, []langCase{
+		// The documented way to filter on recent events.
+		{`filter toMillis(@timestamp) >= (now() * 1000 - 7200000) | fields @timestamp`,
+			[]string{"@timestamp=1970-01-01 00:01:42.000", "@timestamp=1970-01-01 00:01:43.000", "@timestamp=1970-01-01 00:01:44.000", "@timestamp=1970-01-01 00:01:45.000", "@timestamp=1970-01-01 00:01:46.000"}},
+		{`filter verb = "delete" | fields now() as n, datefloor(@timestamp, 1m) as f, dateceil(@timestamp, 1m) as c, fromMillis(toMillis(@timestamp) + 1) as m`,
+			[]string{"n=7302 f=1970-01-01 00:01:00.000 c=1970-01-01 00:02:00.000 m=1970-01-01 00:01:43.001"}},
+	})
+}
+
+func TestLangErrors(t *testing.T) {
+	for _, tc := range []struct{ q, msg string }{
+		{`stats count(*) as c by verb | stats count(*) by user.username`, "user.username"},
+		{`filter count(*) > 1`, "aggregate"},
+		{`fields nosuch(verb)`, "unknown function"},
+		{`stats pct(lat, verb)`, "constant"},
+		{`fields bin(5m, 1)`, "argument"},
+	} {
+		_, err := runQueryOpts(t, tc.q, langEvents, 1, match.Options{})
+		if err == nil {
+			t.Errorf("%s: expected an error", tc.q)
+			continue
+		}
+		if _, ok := err.(*match.Error); !ok {
+			t.Errorf("%s: error %T is not a *match.Error", tc.q, err)
+		}
+		if !strings.Contains(err.Error(), tc.msg) {
+			t.Errorf("%s: error %q does not mention %q", tc.q, err, tc.msg)
+		}
+	}
+}
