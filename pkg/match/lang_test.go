@@ -264,3 +264,17 @@ func TestLangErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestLangQueryRange(t *testing.T) {
+	start, end := time.UnixMilli(101_000), time.UnixMilli(103_500)
+	runLangCases(t, match.Options{QueryStart: start, QueryEnd: end}, []langCase{
+		{`filter verb = "delete" | fields queryStartTime() as s, queryEndTime() as e, queryTimeRange() as r`,
+			[]string{"s=101000 e=103500 r=2500"}},
+		{`filter toMillis(@timestamp) >= queryStartTime() and toMillis(@timestamp) <= queryEndTime() | fields verb`,
+			[]string{"verb=list", "verb=get", "verb=delete"}},
+	})
+	// Without a range they are absent.
+	runLangCases(t, match.Options{}, []langCase{
+		{`filter verb = "delete" | fields verb, queryStartTime() as s, queryTimeRange() as r`, []string{"verb=delete"}},
+	})
+}

@@ -15,6 +15,13 @@ type Options struct {
 	LogGroup, Account string
 	// Now is the query's start time, for now(); zero means time.Now().
 	Now time.Time
+	// QueryStart and QueryEnd are the query's time range (the CLI's time-range flags), read by
+	// queryStartTime(), queryEndTime() and queryTimeRange(); zero means unbounded, and those
+	// functions are then absent.
+	QueryStart, QueryEnd time.Time
+	// StrictPipeline runs the commands literally in the order written instead of the
+	// CloudWatch-compatible model of spec §4.3 (see exec_strict.go).
+	StrictPipeline bool
 }
 
 // Program is a compiled query, laid out in the stages of the CloudWatch-compatible evaluation
@@ -110,6 +117,7 @@ func (p *Program) wantName(name string) {
 func Compile(q *Query, opts Options) (*Program, error) {
 	p := &Program{q: q, opts: opts}
 	p.env.Now = opts.Now
+	p.env.QueryStart, p.env.QueryEnd = opts.QueryStart, opts.QueryEnd
 	if p.env.Now.IsZero() {
 		p.env.Now = time.Now()
 	}
