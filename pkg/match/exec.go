@@ -52,6 +52,7 @@ type worker struct {
 	r      rowState
 	rows   []outRow // collected rows (sort/dedup), or the current batch's rows when streaming
 	groups *groupTable
+	strict strictWorker // --strict-pipeline rows (exec_strict.go)
 	// stats of this worker
 	scanned, matched int64
 }
@@ -89,7 +90,7 @@ func NewExec(p *Program, w Writer, opts ExecOptions) *Exec {
 	}
 	x := &Exec{p: p, w: w, opts: opts, pending: map[[2]int]*batchOut{}}
 	x.cond = sync.NewCond(&x.mu)
-	x.stream = len(p.stats) == 0 && len(p.sortKeys) == 0 && len(p.dedup) == 0
+	x.stream = len(p.stats) == 0 && len(p.sortKeys) == 0 && len(p.dedup) == 0 && p.strict == nil
 	for i := 0; i < opts.Workers; i++ {
 		wk := &worker{}
 		wk.r.p = p
@@ -262,6 +263,10 @@ func (x *Exec) runOps(wk *worker, i int) {
 		}
 	}
 	wk.matched++
+	if x.p.strict != nil {
+		x.strictCollect(wk, r)
+		return
+	}
 	if wk.groups != nil {
 		wk.groups.add(r)
 		return
@@ -323,6 +328,9 @@ func (x *Exec) Finish() (RunStats, error) {
 	}
 	if x.werr != nil {
 		return x.stats, x.werr
+	}
+	if x.p.strict != nil {
+		return x.finishStrict()
 	}
 	var rows []outRow
 	switch {

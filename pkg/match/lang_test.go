@@ -278,3 +278,66 @@ func TestLangQueryRange(t *testing.T) {
 		{`filter verb = "delete" | fields verb, queryStartTime() as s, queryTimeRange() as r`, []string{"verb=delete"}},
 	})
 }
+
+// --strict-pipeline runs the commands in the order written; the same queries give CloudWatch's
+// answer by default (TestLangEvaluationModel).
+func TestLangStrictPipeline(t *testing.T) {
+	strict := match.Options{StrictPipeline: true}
+	runLangCases(t, strict, []langCase{
+		// The limit keeps the 2 newest events; the filter then sees only those.
+		{`fields verb | sort @timestamp desc | limit 2 | filter verb = "get"`, nil},
+		{`fields verb | sort @timestamp desc | limit 3 | filter verb = "get"`, []string{"verb=get"}},
+		// A filter on raw fields after stats sees stats rows, which have no verb.
+		{`stats count(*) as n by user.username | filter verb = "get"`, nil},
+		// A filter on a stats alias before the stats sees events, which have no n.
+		{`filter n > 1 | stats count(*) as n by user.username`, nil},
+		// Rows keep their record after a barrier: a filter on a raw field still works, and so
+		// do parse and unnest.
+		{`filter ispresent(verb) | sort lat desc | limit 3 | filter user.username = "bob" | fields verb, lat`,
+			[]string{"verb=list lat=30", "verb=get lat=20"}},
+		{`sort @timestamp | limit 2 | parse note "users/*" as uid | fields verb`,
+			[]string{"verb=get uid=42", "verb=list uid=7"}},
+		{`filter verb = "get" | sort lat | limit 2 | unnest jsonParse(list) into item | display lat, item`,
+			[]string{"lat=5 item=x", "lat=10 item=1", "lat=10 item=2", "lat=10 item=3"}},
+		// sort then limit then stats aggregates only the kept rows (A15).
+		{`filter ispresent(verb) | sort lat desc | limit 2 | stats count(*) as n, sum(lat) as s`,
+			[]string{"n=2 s=70"}},
+		// Two stats, and a filter on the first's output between them.
+		{`filter ispresent(verb) | stats count(*) as c by user.username | filter c > 1 | stats count(*) as busy`,
+			[]string{"busy=2"}},
+		// dedup without sort uses @timestamp desc, then only limit follows.
+		{`filter ispresent(verb) | fields user.username | dedup user.username | limit 2`,
+			[]string{"user.username=carol", "user.username=alice"}},
+		// Without a barrier the two modes agree.
+		{`filter verb = "get" | fields verb, lat`, []string{"verb=get lat=10", "verb=get lat=20", "verb=get lat=5"}},
+		{`stats count(*) as n by verb | sort n desc, verb | limit 2`, []string{"verb=get n=3", "n=2"}},
+	})
+	// The default mode for the first query returns every match.
+	runLangCases(t, match.Options{}, []langCase{
+		{`fields verb | sort @timestamp desc | limit 2 | filter verb = "get"`, []string{"verb=get", "verb=get"}},
+		{`filter ispresent(verb) | sort lat desc | limit 2 | stats count(*) as n, sum(lat) as s`,
+			[]string{"n=5 s=105"}},
+	})
+}
+
+func TestLangStrictRaw(t *testing.T) {
+	q, _ := match.Parse(`filter ispresent(verb) | sort lat desc | limit 1`)
+	p, err := match.Compile(q, match.Options{StrictPipeline: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.HasStats() {
+		t.Fatal("HasStats")
+	}
+	c, err := runQueryOpts(t, `filter ispresent(verb) | sort lat desc | limit 1`, langEvents, 2, match.Options{StrictPipeline: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.raw) != 1 || !strings.Contains(c.raw[0], `"verb":"delete"`) {
+		t.Fatalf("raw: %q", c.raw)
+	}
+	q, _ = match.Parse(`sort lat | stats count(*)`)
+	if p, err := match.Compile(q, match.Options{StrictPipeline: true}); err != nil || !p.HasStats() {
+		t.Fatalf("HasStats of a strict stats query: %v", err)
+	}
+}

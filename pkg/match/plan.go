@@ -48,6 +48,10 @@ type Program struct {
 	limit      int
 	limitAny   bool
 	hasDisplay bool
+
+	// strict is the part after the first barrier of a --strict-pipeline program (nil otherwise,
+	// and when the query has no barrier: it then runs the same either way).
+	strict *strictPlan
 }
 
 type opKind uint8
@@ -101,7 +105,7 @@ type statsStage struct {
 func (p *Program) Columns() []string { return p.cols }
 
 // HasStats reports whether the query aggregates; its rows then carry no raw event.
-func (p *Program) HasStats() bool { return len(p.stats) > 0 }
+func (p *Program) HasStats() bool { return len(p.stats) > 0 || (p.strict != nil && p.strict.hasStats) }
 
 // Query returns the parsed query the program was compiled from.
 func (p *Program) Query() *Query { return p.q }
@@ -121,7 +125,11 @@ func Compile(q *Query, opts Options) (*Program, error) {
 	if p.env.Now.IsZero() {
 		p.env.Now = time.Now()
 	}
-	if err := p.plan(); err != nil {
+	plan := p.plan
+	if opts.StrictPipeline {
+		plan = p.planStrict
+	}
+	if err := plan(); err != nil {
 		return nil, err
 	}
 	names := make([]string, 0, len(p.wantNames))
