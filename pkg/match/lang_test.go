@@ -341,3 +341,69 @@ func TestLangStrictRaw(t *testing.T) {
 		t.Fatalf("HasStats of a strict stats query: %v", err)
 	}
 }
+
+func TestLangExplain(t *testing.T) {
+	for _, tc := range []struct {
+		q      string
+		strict bool
+		want   string
+	}{
+		{`fields @timestamp, verb | sort @timestamp desc | limit 50 | filter verb = "get"`, false,
+			`mode: CloudWatch-compatible (spec §4.3; --strict-pipeline runs commands in written order)
+row stage (per event, in this order):
+  fields @timestamp, verb
+  filter verb = "get"   (written after sort, limit; runs in the row stage)
+final: sort @timestamp desc | limit 50
+columns: @timestamp, verb
+fields read from the message: verb
+prefilter: none
+`},
+		{`filter n > 1 | stats count(*) as n by user.username | filter verb = "get" | sort n desc`, false,
+			`mode: CloudWatch-compatible (spec §4.3; --strict-pipeline runs commands in written order)
+row stage (per event, in this order):
+  filter verb = "get"   (written after stats; runs in the row stage)
+stats 1: stats count(*) as n by user.username
+  then filter n > 1   (written before this stats; runs on its rows)
+final: sort n desc
+columns: user.username, n
+fields read from the message: user.username, verb
+prefilter: none
+`},
+		{`filter ispresent(verb) | fields user.username | dedup user.username | limit 5`, false,
+			`mode: CloudWatch-compatible (spec §4.3; --strict-pipeline runs commands in written order)
+row stage (per event, in this order):
+  filter ispresent(verb)
+  fields user.username
+final: sort @timestamp desc (dedup's default order) | dedup user.username | limit 5
+columns: user.username
+fields read from the message: user.username, verb
+prefilter: none
+`},
+		{`filter ispresent(verb) | sort @timestamp desc | limit 2 | filter verb = "get" | parse note "users/*" as uid | stats count(*) as n`, true,
+			`mode: strict pipeline (commands run in written order)
+row stage (per event, in this order):
+  filter ispresent(verb)
+then, on the materialised rows:
+  sort @timestamp desc
+  limit 2
+  filter verb = "get"
+  parse note "users/*" as uid
+  stats count(*) as n
+columns: n
+fields read from the message: note, verb
+prefilter: none
+`},
+	} {
+		q, err := match.Parse(tc.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := match.Compile(q, match.Options{StrictPipeline: tc.strict})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.Explain(); got != tc.want {
+			t.Errorf("%s:\ngot:\n%s\nwant:\n%s", tc.q, got, tc.want)
+		}
+	}
+}

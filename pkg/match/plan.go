@@ -52,6 +52,9 @@ type Program struct {
 	// strict is the part after the first barrier of a --strict-pipeline program (nil otherwise,
 	// and when the query has no barrier: it then runs the same either way).
 	strict *strictPlan
+	// stageOf is the stage each command runs in (0: row stage, k: after the k-th stats), for
+	// Explain; nil for a strict program.
+	stageOf []int
 }
 
 type opKind uint8
@@ -224,6 +227,7 @@ func (p *Program) plan() error {
 		stageOf[i] = stage
 	}
 
+	p.stageOf = stageOf
 	p.rowScope = newScope(true)
 	c := &compiler{p: p, sc: p.rowScope}
 	for i, cmd := range cmds {
