@@ -407,3 +407,57 @@ prefilter: none
 		}
 	}
 }
+
+// TestLangFunctions runs one expression per line through the engine (fields EXPR as v) on one
+// event, with the spec's documented examples where it gives them (§8).
+func TestLangFunctions(t *testing.T) {
+	ev := []string{`1642195111 s {"ip":"192.0.2.10","ip6":"2001:db8::1","pub":"8.8.8.8","s":"  hi  ","n":-3.5,"code":404,"empty":"","j":"{\"users\":[{\"action\":\"a0\"},{\"action\":\"a1\"}],\"user.id\":\"u\",\"status_code\":200}","arr":"[1,\"b\"]"}`}
+	now := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct{ expr, want string }{
+		// §7.1 arithmetic: documented 2 ^ 3 = 8 and 10 % 3 = 1.
+		{`2 ^ 3`, "8"}, {`10 % 3`, "1"}, {`10 / 4`, "2.5"}, {`1 / 0`, ""}, {`-n`, "3.5"}, {`2 ^ 3 ^ 2`, "512"},
+		// §8.1 numeric.
+		{`abs(n)`, "3.5"}, {`ceil(n)`, "-3"}, {`floor(n)`, "-4"}, {`greatest(1, code, 7)`, "404"},
+		{`least(1, code, 7)`, "1"}, {`log(1)`, "0"}, {`sqrt(16)`, "4"}, {`round(2.5)`, "3"}, {`round(3.14159, 2)`, "3.14"},
+		// §8.2 general.
+		{`ispresent(code)`, "1"}, {`ispresent(nosuch)`, "0"}, {`strlen(coalesce(nosuch, empty, "x"))`, "0"},
+		{`coalesce(nosuch, code)`, "404"}, {`if(code > 400, "bad", "ok")`, "bad"},
+		{`case(code < 300, "2xx", code < 500, "4xx", "5xx")`, "4xx"}, {`isNumeric(code)`, "1"}, {`messageSize(s)`, "6"},
+		// §8.3 string, with the documented examples.
+		{`isempty(empty)`, "1"}, {`isempty(nosuch)`, "1"}, {`isblank(s)`, "0"}, {`isblank("  ")`, "1"},
+		{`concat(ip, "-", code)`, "192.0.2.10-404"},
+		{`ltrim("xyZxyfooxyZ", "xyZ")`, "fooxyZ"}, {`rtrim("xyZfooxyxyZ", "xyZ")`, "xyZfoo"}, {`trim("xyZxyfooxyxyZ", "xyZ")`, "foo"},
+		{`trim(s)`, "hi"}, {`strlen("héllo")`, "5"}, {`toupper("ab")`, "AB"}, {`tolower("AB")`, "ab"},
+		{`substr("xyZfooxyZ", 3, 3)`, "foo"}, {`substr("xyZfooxyZ", 3)`, "fooxyZ"}, {`replace("foo", "o", "0")`, "f00"},
+		{`strcontains(ip, "0.2")`, "1"}, {`strcontains("ABC", "b")`, "0"},
+		{`startsWith(ip, "192.")`, "1"}, {`endsWith(ip, ".11")`, "0"}, {`regexReplace(ip, "\\.[0-9]+$", ".0")`, "192.0.2.0"},
+		{`split("a,b,c", ",")`, `["a","b","c"]`}, {`base64encode("hi")`, "aGk="}, {`base64decode("aGk=")`, "hi"},
+		{`urlencode("a b")`, "a+b"}, {`urldecode("a%20b")`, "a b"},
+		// §8.4 datetime: the documented toMillis example, and now() in epoch seconds.
+		{`toMillis(@timestamp)`, "1642195111000"}, {`fromMillis(1642195111000)`, "2022-01-14 21:18:31.000"},
+		{`datefloor(@timestamp, 1h)`, "2022-01-14 21:00:00.000"}, {`dateceil(@timestamp, 1h)`, "2022-01-14 22:00:00.000"},
+		{`bin(1d)`, "2022-01-14 00:00:00.000"}, {`bin(90m)`, "2022-01-14 21:00:00.000"}, {`now()`, "1709294400"},
+		// §8.5 IP.
+		{`isValidIp(ip)`, "1"}, {`isValidIpV4(ip6)`, "0"}, {`isValidIpV6(ip6)`, "1"},
+		{`isIpInSubnet(ip, "192.0.2.0/24")`, "1"}, {`isIpv4InSubnet(ip, "192.0.3.0/24")`, "0"}, {`isIpv6InSubnet(ip6, "2001:db8::/32")`, "1"},
+		{`ipv4ToNumber(ip)`, "3221225994"}, {`isPrivateIP("10.1.2.3")`, "1"}, {`isPublicIP(pub)`, "1"},
+		// §8.6 JSON: access by key, index and backticked key.
+		{`jsonParse(j).status_code`, "200"}, {`jsonParse(j).users[1].action`, "a1"}, {"jsonParse(j).`user.id`", "u"},
+		{`jsonStringify(jsonParse(arr))`, `[1,"b"]`}, {`jsonArraySize(jsonParse(arr))`, "2"},
+		{`jsonParse("not json")`, ""},
+	} {
+		q := `fields ` + tc.expr + ` as v`
+		c, err := runQueryOpts(t, q, ev, 1, match.Options{Now: now})
+		if err != nil {
+			t.Errorf("%s: %v", tc.expr, err)
+			continue
+		}
+		want := "v=" + tc.want
+		if tc.want == "" {
+			want = ""
+		}
+		if len(c.lines) != 1 || c.lines[0] != want {
+			t.Errorf("%s = %q, want %q", tc.expr, c.lines, want)
+		}
+	}
+}
