@@ -62,6 +62,9 @@ type queryCmd struct {
 	Account      string `placeholder:"ID" help:"Account id for @log where the input does not carry it."`
 	Stats        bool   `help:"Print records scanned, bytes, records matched, skipped input, wall time and throughput on stderr at the end."`
 	CPUProfile   string `hidden:"" placeholder:"FILE" help:"Write a CPU profile to FILE."`
+	// The query-language flags.
+	StrictPipeline bool `name:"strict-pipeline" help:"Run the commands literally in the order written (sort, limit, dedup and stats act where they stand) instead of as CloudWatch does; for debugging a query."`
+	Explain        bool `help:"Print how the query will run (stages, moved filters, columns, fields read) and exit without reading input."`
 
 	// Two positionals rather than one slice: kong ends a slice positional at the first flag, so
 	// `auditgrep QUERY --format csv DIR` needs the paths to be a positional of their own.
@@ -170,10 +173,14 @@ func (q *queryCmd) run(e *env) int {
 		printQueryError(e.stderr, text, err)
 		return exitError
 	}
-	prog, err := match.Compile(qy, match.Options{LogGroup: q.LogGroup, Account: q.Account})
+	prog, err := match.Compile(qy, match.Options{LogGroup: q.LogGroup, Account: q.Account, StrictPipeline: q.StrictPipeline})
 	if err != nil {
 		printQueryError(e.stderr, text, err)
 		return exitError
+	}
+	if q.Explain {
+		fmt.Fprint(e.stdout, prog.Explain())
+		return exitMatch
 	}
 
 	format := q.Format

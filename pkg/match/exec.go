@@ -56,8 +56,9 @@ type worker struct {
 	top   *topK
 	sortV []Value
 	// keep and offs are the prefilter's per-batch scratch.
-	keep []bool
-	offs []int
+	keep   []bool
+	offs   []int
+	strict strictWorker // --strict-pipeline rows (exec_strict.go)
 	// stats of this worker
 	scanned, matched int64
 }
@@ -95,7 +96,7 @@ func NewExec(p *Program, w Writer, opts ExecOptions) *Exec {
 	}
 	x := &Exec{p: p, w: w, opts: opts, pending: map[[2]int]*batchOut{}}
 	x.cond = sync.NewCond(&x.mu)
-	x.stream = len(p.stats) == 0 && len(p.sortKeys) == 0 && len(p.dedup) == 0
+	x.stream = len(p.stats) == 0 && len(p.sortKeys) == 0 && len(p.dedup) == 0 && p.strict == nil
 	for i := 0; i < opts.Workers; i++ {
 		wk := &worker{}
 		wk.r.p = p
@@ -275,10 +276,9 @@ func (x *Exec) runOps(wk *worker, i int) {
 		case opParse:
 			applyParse(r, op)
 		case opUnnest:
+			// A non-list, including an absent value, is a list of one item; an empty list
+			// drops the row (A27).
 			v := op.src(r)
-			if v.Kind == Absent {
-				return
-			}
 			elems := []Value{v}
 			if v.Kind == List {
 				elems = v.Elems
@@ -293,6 +293,10 @@ func (x *Exec) runOps(wk *worker, i int) {
 		}
 	}
 	wk.matched++
+	if x.p.strict != nil {
+		x.strictCollect(wk, r)
+		return
+	}
 	if wk.groups != nil {
 		wk.groups.add(r)
 		return
@@ -366,6 +370,9 @@ func (x *Exec) Finish() (RunStats, error) {
 	}
 	if x.werr != nil {
 		return x.stats, x.werr
+	}
+	if x.p.strict != nil {
+		return x.finishStrict()
 	}
 	var rows []outRow
 	switch {

@@ -11,6 +11,9 @@ import (
 type Env struct {
 	// Now is the query start time; now() returns it in epoch seconds (spec §8.4).
 	Now time.Time
+	// QueryStart and QueryEnd are the query's time range, for queryStartTime(), queryEndTime()
+	// and queryTimeRange(); zero when the run has no range.
+	QueryStart, QueryEnd time.Time
 }
 
 // funcDef is a scalar function (spec §8).

@@ -18,6 +18,13 @@ type Options struct {
 	// NoPrefilter turns off the raw-byte prefilter and the @logStream file skip (for checking
 	// that they change nothing, and for debugging).
 	NoPrefilter bool
+	// QueryStart and QueryEnd are the query's time range (the CLI's time-range flags), read by
+	// queryStartTime(), queryEndTime() and queryTimeRange(); zero means unbounded, and those
+	// functions are then absent.
+	QueryStart, QueryEnd time.Time
+	// StrictPipeline runs the commands literally in the order written instead of the
+	// CloudWatch-compatible model of spec §4.3 (see exec_strict.go).
+	StrictPipeline bool
 }
 
 // Program is a compiled query, laid out in the stages of the CloudWatch-compatible evaluation
@@ -50,6 +57,13 @@ type Program struct {
 	limit      int
 	limitAny   bool
 	hasDisplay bool
+
+	// strict is the part after the first barrier of a --strict-pipeline program (nil otherwise,
+	// and when the query has no barrier: it then runs the same either way).
+	strict *strictPlan
+	// stageOf is the stage each command runs in (0: row stage, k: after the k-th stats), for
+	// Explain; nil for a strict program.
+	stageOf []int
 }
 
 type opKind uint8
@@ -103,7 +117,7 @@ type statsStage struct {
 func (p *Program) Columns() []string { return p.cols }
 
 // HasStats reports whether the query aggregates; its rows then carry no raw event.
-func (p *Program) HasStats() bool { return len(p.stats) > 0 }
+func (p *Program) HasStats() bool { return len(p.stats) > 0 || (p.strict != nil && p.strict.hasStats) }
 
 // Query returns the parsed query the program was compiled from.
 func (p *Program) Query() *Query { return p.q }
@@ -119,10 +133,15 @@ func (p *Program) wantName(name string) {
 func Compile(q *Query, opts Options) (*Program, error) {
 	p := &Program{q: q, opts: opts}
 	p.env.Now = opts.Now
+	p.env.QueryStart, p.env.QueryEnd = opts.QueryStart, opts.QueryEnd
 	if p.env.Now.IsZero() {
 		p.env.Now = time.Now()
 	}
-	if err := p.plan(); err != nil {
+	plan := p.plan
+	if opts.StrictPipeline {
+		plan = p.planStrict
+	}
+	if err := plan(); err != nil {
 		return nil, err
 	}
 	if !opts.NoPrefilter {
@@ -137,12 +156,32 @@ func Compile(q *Query, opts Options) (*Program, error) {
 	return p, nil
 }
 
-// statsOutputNames are the names a stats command's aggregates define: the names a filter can
-// only mean after that stats.
-func statsAggNames(st *StatsCmd) map[string]bool {
+// statsOutputNames are the names a stats command defines that a filter can only mean after
+// that stats: its aggregates, its aliased keys (`by bin(1h) as t`), and the aliases of computed
+// fields written after it (before the next stats). A key that is a plain field keeps its event
+// meaning, so a filter on it may run before aggregation with the same result.
+func statsAggNames(cmds []Command, si int) map[string]bool {
+	st := cmds[si].(*StatsCmd)
 	m := map[string]bool{}
 	for _, it := range st.Aggs {
 		m[it.Name()] = true
+	}
+	for _, it := range st.By {
+		if fl, ok := it.X.(*Field); !ok || (it.Alias != "" && it.Alias != fl.Name) {
+			m[it.Name()] = true
+		}
+	}
+	for _, c := range cmds[si+1:] {
+		if _, ok := c.(*StatsCmd); ok {
+			break
+		}
+		if fc, ok := c.(*FieldsCmd); ok && !fc.Display {
+			for _, it := range fc.Items {
+				if fl, ok := it.X.(*Field); !ok || (it.Alias != "" && it.Alias != fl.Name) {
+					m[it.Name()] = true
+				}
+			}
+		}
 	}
 	return m
 }
@@ -159,7 +198,7 @@ func (p *Program) plan() error {
 	stageOf := make([]int, len(cmds))
 	aggNames := make([]map[string]bool, len(statsIdx))
 	for k, i := range statsIdx {
-		aggNames[k] = statsAggNames(cmds[i].(*StatsCmd))
+		aggNames[k] = statsAggNames(cmds, i)
 	}
 	for i, c := range cmds {
 		after := 0
@@ -200,6 +239,7 @@ func (p *Program) plan() error {
 		stageOf[i] = stage
 	}
 
+	p.stageOf = stageOf
 	p.rowScope = newScope(true)
 	c := &compiler{p: p, sc: p.rowScope}
 	for i, cmd := range cmds {
@@ -232,7 +272,9 @@ func (p *Program) plan() error {
 		}
 		sc := &compiler{p: p, sc: st.out}
 		for i, cmd := range cmds {
-			if i <= si || stageOf[i] != k+1 {
+			// A filter written before this stats that names one of its outputs is deferred to
+			// here too (spec §4.2), so position is not checked: only the stage.
+			if stageOf[i] != k+1 {
 				continue
 			}
 			if fc, ok := cmd.(*FieldsCmd); ok && fc.Display {
@@ -377,6 +419,11 @@ func (p *Program) rowOp(c *compiler, cmd Command) (rowOp, bool, error) {
 
 func (p *Program) compileStats(st *StatsCmd, in *scope) (*statsStage, error) {
 	s := &statsStage{out: newScope(false)}
+	if !in.input {
+		if err := checkSecondStats(st, in); err != nil {
+			return nil, err
+		}
+	}
 	ic := &compiler{p: p, sc: in}
 	for _, it := range st.By {
 		f, err := ic.expr(it.X)
@@ -438,6 +485,38 @@ func (p *Program) compileStats(st *StatsCmd, in *scope) (*statsStage, error) {
 		}
 	}
 	return s, nil
+}
+
+// checkSecondStats enforces "In the second stats command in a single query, you can refer only
+// to fields that are defined in the first stats command" (spec §4.1): the fields read by its
+// keys and inside its aggregates must be outputs of the first stats (or of fields after it).
+func checkSecondStats(st *StatsCmd, in *scope) error {
+	var bad *Field
+	check := func(e Expr) {
+		parseWalkExpr(e, func(x Expr) {
+			if f, ok := x.(*Field); ok && bad == nil {
+				if _, ok := in.lookup(f.Name); !ok {
+					bad = f
+				}
+			}
+		})
+	}
+	for _, it := range st.By {
+		check(it.X)
+	}
+	for _, it := range st.Aggs {
+		parseWalkExpr(it.X, func(x Expr) {
+			if c, ok := x.(*Call); ok && lookupAgg(strings.ToLower(c.Name)) != nil {
+				for _, a := range c.Args {
+					check(a)
+				}
+			}
+		})
+	}
+	if bad != nil {
+		return errAt(bad.Sp, "the second stats command can only use the fields the first one defines (%s): %s is not one of them", strings.Join(in.names, ", "), bad.Name)
+	}
+	return nil
 }
 
 func isConstant(e Expr) bool {

@@ -2,6 +2,7 @@ package match
 
 import (
 	"bytes"
+	"fmt"
 	"regexp/syntax"
 	"sort"
 	"strings"
@@ -171,6 +172,25 @@ func (p *Program) buildPrefilter(filters []Expr) {
 			p.streamText = append(p.streamText, e.String())
 		}
 	}
+}
+
+// explainPrefilter describes the file skip and the literals, for --explain.
+func (p *Program) explainPrefilter() string {
+	var parts []string
+	if len(p.streamText) > 0 {
+		parts = append(parts, "skip files whose @logStream fails "+strings.Join(p.streamText, " and "))
+	}
+	for _, l := range p.pre.lits {
+		where := "raw message"
+		if l.escapes != "" {
+			where = l.field + ", or a JSON escape"
+		}
+		parts = append(parts, fmt.Sprintf("events must contain %q (%s)", l.lit, where))
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, "; ")
 }
 
 // KeepStream returns a test of a log stream name that is false only for streams whose events

@@ -1,0 +1,225 @@
+package match
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Explain describes how the program runs: the stages in execution order, the JSON fields it
+// reads, and which commands the CloudWatch-compatible model (spec §4.3) moved from where they
+// were written.
+func (p *Program) Explain() string {
+	var b strings.Builder
+	cmds := p.q.Commands
+	if p.opts.StrictPipeline {
+		p.explainStrict(&b)
+	} else {
+		b.WriteString("mode: CloudWatch-compatible (spec §4.3; --strict-pipeline runs commands in written order)\n")
+		p.explainStages(&b, cmds)
+	}
+	fmt.Fprintf(&b, "columns: %s\n", strings.Join(p.cols, ", "))
+	names := make([]string, 0, len(p.wantNames))
+	for n := range p.wantNames {
+		// System fields come from the input framing, not from the message's JSON.
+		switch n {
+		case "@timestamp", "@message", "@logStream", "@log", "@logGroup", "@ptr", "@ingestionTime":
+			continue
+		}
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		b.WriteString("fields read from the message: none\n")
+	} else {
+		fmt.Fprintf(&b, "fields read from the message: %s\n", strings.Join(names, ", "))
+	}
+	fmt.Fprintf(&b, "prefilter: %s\n", p.explainPrefilter())
+	return b.String()
+}
+
+// barriersBefore names the sort, limit, dedup and stats commands written before command i.
+func barriersBefore(cmds []Command, i int) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, c := range cmds[:i] {
+		var n string
+		switch c.(type) {
+		case *SortCmd:
+			n = "sort"
+		case *LimitCmd:
+			n = "limit"
+		case *DedupCmd:
+			n = "dedup"
+		case *StatsCmd:
+			n = "stats"
+		}
+		if n != "" && !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func (p *Program) explainStages(b *strings.Builder, cmds []Command) {
+	var statsIdx []int
+	for i, c := range cmds {
+		if _, ok := c.(*StatsCmd); ok {
+			statsIdx = append(statsIdx, i)
+		}
+	}
+	line := func(indent string, i int, note string) {
+		fmt.Fprintf(b, "%s%s", indent, cmds[i].String())
+		if note != "" {
+			fmt.Fprintf(b, "   (%s)", note)
+		}
+		b.WriteByte('\n')
+	}
+	perStage := func(stage int) []int {
+		var out []int
+		for i, c := range cmds {
+			if p.stageOf == nil || p.stageOf[i] != stage {
+				continue
+			}
+			switch c := c.(type) {
+			case *FilterCmd, *ParseCmd, *UnnestCmd:
+				out = append(out, i)
+			case *FieldsCmd:
+				if !c.Display {
+					out = append(out, i)
+				}
+			}
+		}
+		return out
+	}
+	b.WriteString("row stage (per event, in this order):\n")
+	rows := perStage(0)
+	if len(rows) == 0 {
+		b.WriteString("  (every event)\n")
+	}
+	for _, i := range rows {
+		note := ""
+		if bs := barriersBefore(cmds, i); len(bs) > 0 {
+			note = "written after " + strings.Join(bs, ", ") + "; runs in the row stage"
+		}
+		line("  ", i, note)
+	}
+	for k, si := range statsIdx {
+		fmt.Fprintf(b, "stats %d: %s\n", k+1, cmds[si].String())
+		for _, i := range perStage(k + 1) {
+			note := ""
+			if i < si {
+				note = "written before this stats; runs on its rows"
+			}
+			line("  then ", i, note)
+		}
+	}
+	var final []string
+	if len(p.sortKeys) > 0 {
+		var sc Command
+		for _, c := range cmds {
+			if s, ok := c.(*SortCmd); ok {
+				sc = s
+			}
+		}
+		if sc != nil {
+			final = append(final, sc.String())
+		} else {
+			final = append(final, "sort @timestamp desc (dedup's default order)")
+		}
+	}
+	for _, c := range cmds {
+		if d, ok := c.(*DedupCmd); ok && len(p.dedup) > 0 {
+			final = append(final[:len(final):len(final)], d.String())
+			break
+		}
+	}
+	if p.limit > 0 {
+		s := fmt.Sprintf("limit %d", p.limit)
+		if p.limitAny {
+			s = fmt.Sprintf("limit any %d", p.limit)
+		}
+		if len(p.sortKeys) == 0 && len(p.stats) == 0 {
+			s += " (stops reading once reached)"
+		}
+		final = append(final, s)
+	}
+	if len(final) == 0 {
+		if len(p.stats) == 0 {
+			b.WriteString("final: rows stream out in input order\n")
+		} else {
+			b.WriteString("final: groups in order of first appearance\n")
+		}
+	} else {
+		fmt.Fprintf(b, "final: %s\n", strings.Join(final, " | "))
+	}
+}
+
+func (p *Program) explainStrict(b *strings.Builder) {
+	b.WriteString("mode: strict pipeline (commands run in written order)\n")
+	b.WriteString("row stage (per event, in this order):\n")
+	n := 0
+	for _, c := range p.q.Commands {
+		switch c := c.(type) {
+		case *SortCmd, *LimitCmd, *DedupCmd, *StatsCmd:
+			goto barrier
+		case *FieldsCmd:
+			if c.Display {
+				continue
+			}
+		case *UnmaskCmd:
+			continue
+		}
+		fmt.Fprintf(b, "  %s\n", c.String())
+		n++
+	}
+barrier:
+	if n == 0 {
+		b.WriteString("  (every event)\n")
+	}
+	if p.strict == nil {
+		return
+	}
+	b.WriteString("then, on the materialised rows:\n")
+	for _, s := range p.strict.stages {
+		switch {
+		case s.implicit:
+			b.WriteString("  sort @timestamp desc (dedup's default order)\n")
+		case s.kind == strictOps:
+			// An ops stage groups consecutive row commands; print them from the query.
+			for _, c := range p.strictOpCmds(s) {
+				fmt.Fprintf(b, "  %s\n", c.String())
+			}
+		default:
+			fmt.Fprintf(b, "  %s\n", s.cmd.String())
+		}
+	}
+}
+
+// strictOpCmds lists the row commands of an ops stage: those written after the stage's first
+// command up to the next barrier.
+func (p *Program) strictOpCmds(s *strictStage) []Command {
+	var out []Command
+	on := false
+	for _, c := range p.q.Commands {
+		if c == s.cmd {
+			on = true
+		}
+		if !on {
+			continue
+		}
+		switch c := c.(type) {
+		case *SortCmd, *LimitCmd, *DedupCmd, *StatsCmd:
+			return out
+		case *FieldsCmd:
+			if c.Display {
+				continue
+			}
+		case *UnmaskCmd:
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
