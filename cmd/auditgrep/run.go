@@ -48,6 +48,9 @@ func versionString() string {
 type cli struct {
 	Query   queryCmd   `cmd:"" default:"withargs" help:"Run a query (the default command): auditgrep [flags] QUERY [PATH...]"`
 	Version versionCmd `cmd:"" help:"Print the version."`
+
+	Presets  presetsCmd  `cmd:"" help:"List the presets: name, description, parameters and query text."`
+	Discover discoverCmd `cmd:"" help:"List the discovered fields: name, type(s), count, example value."`
 }
 
 type queryCmd struct {
@@ -60,6 +63,10 @@ type queryCmd struct {
 	LogGroup     string `placeholder:"NAME" help:"Log group for @log where the input does not carry it."`
 	Account      string `placeholder:"ID" help:"Account id for @log where the input does not carry it."`
 	Stats        bool   `help:"Print records scanned, bytes, records matched, skipped input, wall time and throughput on stderr at the end."`
+
+	presetFlags `embed:""`
+	rangeFlags  `embed:""`
+	Progress    string `enum:"auto,always,never" default:"auto" help:"Progress bar on stderr: auto (only when stderr is a terminal), always, never."`
 
 	// Two positionals rather than one slice: kong ends a slice positional at the first flag, so
 	// `auditgrep QUERY --format csv DIR` needs the paths to be a positional of their own.
@@ -126,6 +133,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "version":
 		fmt.Fprintln(stdout, versionString())
 		return 0
+	case "presets", "presets <NAME>":
+		return c.Presets.run(e)
+	case "discover", "discover <PATH>":
+		return c.Discover.run(e)
 	default:
 		n := c.Query.run(e)
 		if ctx.Err() != nil {
@@ -138,14 +149,16 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func (q *queryCmd) run(e *env) int {
 	var text string
 	paths := q.Paths
-	if q.File == "" && q.Query == "" && len(paths) == 0 {
-		fmt.Fprintln(e.stderr, "auditgrep: no query given\nusage: auditgrep [flags] QUERY [PATH...]   (auditgrep --help for more)")
-		return exitError
-	}
-	if q.Query != "" || q.File == "" {
-		paths = append([]string{q.Query}, paths...)
-	}
-	if q.File != "" {
+	if q.Preset != "" {
+		var err error
+		if text, paths, err = q.presetQuery(); err != nil {
+			fmt.Fprintf(e.stderr, "auditgrep: %v\n", err)
+			return exitError
+		}
+	} else if q.File != "" {
+		if q.Query != "" {
+			paths = append([]string{q.Query}, paths...)
+		}
 		b, err := os.ReadFile(q.File)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "auditgrep: reading query: %v\n", err)
@@ -153,11 +166,11 @@ func (q *queryCmd) run(e *env) int {
 		}
 		text = string(b)
 	} else {
-		if len(paths) == 0 {
+		if q.Query == "" {
 			fmt.Fprintln(e.stderr, "auditgrep: no query given\nusage: auditgrep [flags] QUERY [PATH...]   (auditgrep --help for more)")
 			return exitError
 		}
-		text, paths = paths[0], paths[1:]
+		text = q.Query
 	}
 	if len(paths) == 0 {
 		paths = []string{"-"}
@@ -171,6 +184,11 @@ func (q *queryCmd) run(e *env) int {
 	prog, err := match.Compile(qy, match.Options{LogGroup: q.LogGroup, Account: q.Account})
 	if err != nil {
 		printQueryError(e.stderr, text, err)
+		return exitError
+	}
+	tr, err := q.rangeFlags.parse(time.Now())
+	if err != nil {
+		fmt.Fprintf(e.stderr, "auditgrep: %v\n", err)
 		return exitError
 	}
 
@@ -229,7 +247,11 @@ func (q *queryCmd) run(e *env) int {
 		},
 	})
 	start := time.Now()
-	scanErr := scan.Scan(ctx, paths, scan.Options{Workers: jobs, MaxLineBytes: q.MaxLineBytes, Stdin: e.stdin}, x.Batch)
+	sopts := scan.Options{Workers: jobs, MaxLineBytes: q.MaxLineBytes, Stdin: e.stdin}
+	tr.apply(&sopts)
+	bar := newProgress(e, q.Progress, &sopts)
+	scanErr := scan.Scan(ctx, paths, sopts, bar.wrap(x.Batch))
+	bar.stop()
 	st, werr := x.Finish()
 	elapsed := time.Since(start)
 
@@ -249,6 +271,7 @@ func (q *queryCmd) run(e *env) int {
 	}
 	if q.Stats {
 		printStats(e.stderr, st, elapsed)
+		tr.note(e.stderr)
 	}
 	if scanErr != nil && !errors.Is(scanErr, context.Canceled) {
 		fmt.Fprintf(e.stderr, "auditgrep: %v\n", scanErr)
