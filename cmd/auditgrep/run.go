@@ -49,6 +49,9 @@ func versionString() string {
 type cli struct {
 	Query   queryCmd   `cmd:"" default:"withargs" help:"Run a query (the default command): auditgrep [flags] QUERY [PATH...]"`
 	Version versionCmd `cmd:"" help:"Print the version."`
+
+	Presets  presetsCmd  `cmd:"" help:"List the presets: name, description, parameters and query text."`
+	Discover discoverCmd `cmd:"" help:"List the discovered fields: name, type(s), count, example value."`
 }
 
 type queryCmd struct {
@@ -65,6 +68,10 @@ type queryCmd struct {
 	// The query-language flags.
 	StrictPipeline bool `name:"strict-pipeline" help:"Run the commands literally in the order written (sort, limit, dedup and stats act where they stand) instead of as CloudWatch does; for debugging a query."`
 	Explain        bool `help:"Print how the query will run (stages, moved filters, columns, fields read) and exit without reading input."`
+
+	presetFlags `embed:""`
+	rangeFlags  `embed:""`
+	Progress    string `enum:"auto,always,never" default:"auto" help:"Progress bar on stderr: auto (only when stderr is a terminal), always, never."`
 
 	// Two positionals rather than one slice: kong ends a slice positional at the first flag, so
 	// `auditgrep QUERY --format csv DIR` needs the paths to be a positional of their own.
@@ -131,6 +138,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "version":
 		fmt.Fprintln(stdout, versionString())
 		return 0
+	case "presets", "presets <NAME>":
+		return c.Presets.run(e)
+	case "discover", "discover <PATH>":
+		return c.Discover.run(e)
 	default:
 		n := c.Query.run(e)
 		if ctx.Err() != nil {
@@ -143,14 +154,16 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func (q *queryCmd) run(e *env) int {
 	var text string
 	paths := q.Paths
-	if q.File == "" && q.Query == "" && len(paths) == 0 {
-		fmt.Fprintln(e.stderr, "auditgrep: no query given\nusage: auditgrep [flags] QUERY [PATH...]   (auditgrep --help for more)")
-		return exitError
-	}
-	if q.Query != "" || q.File == "" {
-		paths = append([]string{q.Query}, paths...)
-	}
-	if q.File != "" {
+	if q.Preset != "" {
+		var err error
+		if text, paths, err = q.presetQuery(); err != nil {
+			fmt.Fprintf(e.stderr, "auditgrep: %v\n", err)
+			return exitError
+		}
+	} else if q.File != "" {
+		if q.Query != "" {
+			paths = append([]string{q.Query}, paths...)
+		}
 		b, err := os.ReadFile(q.File)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "auditgrep: reading query: %v\n", err)
@@ -158,11 +171,11 @@ func (q *queryCmd) run(e *env) int {
 		}
 		text = string(b)
 	} else {
-		if len(paths) == 0 {
+		if q.Query == "" {
 			fmt.Fprintln(e.stderr, "auditgrep: no query given\nusage: auditgrep [flags] QUERY [PATH...]   (auditgrep --help for more)")
 			return exitError
 		}
-		text, paths = paths[0], paths[1:]
+		text = q.Query
 	}
 	if len(paths) == 0 {
 		paths = []string{"-"}
@@ -173,7 +186,22 @@ func (q *queryCmd) run(e *env) int {
 		printQueryError(e.stderr, text, err)
 		return exitError
 	}
-	prog, err := match.Compile(qy, match.Options{LogGroup: q.LogGroup, Account: q.Account, StrictPipeline: q.StrictPipeline})
+	tr, err := q.rangeFlags.parse(time.Now())
+	if err != nil {
+		fmt.Fprintf(e.stderr, "auditgrep: %v\n", err)
+		return exitError
+	}
+	mopts := match.Options{LogGroup: q.LogGroup, Account: q.Account, StrictPipeline: q.StrictPipeline}
+	if tr.set {
+		// queryStartTime() and queryEndTime() read the range; an open end stays unbounded.
+		if tr.min != minTimeMs {
+			mopts.QueryStart = time.UnixMilli(tr.min)
+		}
+		if tr.max != maxTimeMs {
+			mopts.QueryEnd = time.UnixMilli(tr.max)
+		}
+	}
+	prog, err := match.Compile(qy, mopts)
 	if err != nil {
 		printQueryError(e.stderr, text, err)
 		return exitError
@@ -247,7 +275,11 @@ func (q *queryCmd) run(e *env) int {
 		defer func() { pprof.StopCPUProfile(); pf.Close() }()
 	}
 	start := time.Now()
-	scanErr := scan.Scan(ctx, paths, scan.Options{Workers: jobs, MaxLineBytes: q.MaxLineBytes, Stdin: e.stdin, KeepStream: prog.KeepStream()}, x.Batch)
+	sopts := scan.Options{Workers: jobs, MaxLineBytes: q.MaxLineBytes, Stdin: e.stdin, KeepStream: prog.KeepStream()}
+	tr.apply(&sopts)
+	bar := newProgress(e, q.Progress, &sopts)
+	scanErr := scan.Scan(ctx, paths, sopts, bar.wrap(x.Batch))
+	bar.stop()
 	st, werr := x.Finish()
 	elapsed := time.Since(start)
 
@@ -267,6 +299,7 @@ func (q *queryCmd) run(e *env) int {
 	}
 	if q.Stats {
 		printStats(e.stderr, st, elapsed)
+		tr.note(e.stderr)
 	}
 	if scanErr != nil && !errors.Is(scanErr, context.Canceled) {
 		fmt.Fprintf(e.stderr, "auditgrep: %v\n", scanErr)

@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -263,5 +264,36 @@ func TestTimeRange(t *testing.T) {
 	want := []string{"stream-a:b\ncont b", `audit.log:{"stageTimestamp":"2021-08-11T10:09:44Z"}`, "audit.log:no time"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestTimeRangeDropUntimed(t *testing.T) {
+	dir := t.TempDir()
+	audit := writeFile(t, filepath.Join(dir, "audit.log"), []byte(
+		`{"stageTimestamp":"2021-08-11T10:09:44Z"}`+"\nno time\n"+`{"verb":"get"}`+"\n"))
+	res := run(t, []string{audit}, Options{HasTimeRange: true, TimeMin: ms2, TimeMax: ms2 + 10, DropUntimed: true})
+	var got []string
+	for _, r := range res.all() {
+		got = append(got, r.Msg)
+	}
+	want := []string{`{"stageTimestamp":"2021-08-11T10:09:44Z"}`}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestOnFilesSizes(t *testing.T) {
+	dir := t.TempDir()
+	a := writeFile(t, filepath.Join(dir, "a.log"), []byte("one\n"))
+	writeFile(t, filepath.Join(dir, "sub", "b.log"), []byte("three\n"))
+	var got []string
+	run(t, []string{dir}, Options{OnFiles: func(files []File) {
+		for _, f := range files {
+			got = append(got, fmt.Sprintf("%s=%d", filepath.Base(f.Path), f.Size))
+		}
+	}})
+	want := []string{"a.log=4", "b.log=6"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %q, want %q (first %s)", got, want, a)
 	}
 }

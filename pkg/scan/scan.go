@@ -51,6 +51,8 @@ type File struct {
 	// Stream is the @logStream the file's records get unless their framing carries one
 	// (the name of the folder holding a CloudWatch export object, or the file's base name).
 	Stream string
+	// Size is the file's size as stored (compressed) when known from the walk, else 0 (stdin).
+	Size int64
 }
 
 // Record is one log event. Message aliases a buffer that is reused after the callback returns:
@@ -148,6 +150,13 @@ type Options struct {
 	// made from the timestamp prefix, before the message is looked at.
 	TimeMin, TimeMax int64
 	HasTimeRange     bool
+	// DropUntimed, with HasTimeRange, drops the records that have no timestamp too (lines of
+	// plain text files, audit events without stageTimestamp or requestReceivedTimestamp): a
+	// time-ranged query then returns only events known to be in the range.
+	DropUntimed bool
+	// OnFiles, when set, is called once with the expanded input list before any file is read
+	// (a progress display learns the total size from File.Size). It must not keep the slice.
+	OnFiles func(files []File)
 }
 
 const (
@@ -180,6 +189,9 @@ var ErrStop = fmt.Errorf("scan stopped")
 func Scan(ctx context.Context, paths []string, opts Options, fn func(worker int, b *Batch) error) error {
 	opts = opts.withDefaults()
 	files, inputs := expand(paths, opts.Stdin != nil)
+	if opts.OnFiles != nil {
+		opts.OnFiles(files)
+	}
 	if len(files) == 0 {
 		return ctx.Err()
 	}

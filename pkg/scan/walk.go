@@ -127,7 +127,7 @@ func (w *walker) addFile(p string, fi fs.FileInfo) {
 		return
 	}
 	w.seen[id] = true
-	w.files = append(w.files, File{Index: len(w.files), Path: p, Stream: streamName(p)})
+	w.files = append(w.files, File{Index: len(w.files), Path: p, Stream: streamName(p), Size: fi.Size()})
 	w.inputs = append(w.inputs, input{})
 }
 

@@ -260,8 +260,10 @@ func (w *worker) emit(last bool) error {
 
 // add appends a record to the current batch, delivering the batch once it is full.
 func (w *worker) add(r Record) error {
-	if w.s.opts.HasTimeRange && r.HasTime && (r.Time < w.s.opts.TimeMin || r.Time > w.s.opts.TimeMax) {
-		return nil
+	if o := w.s.opts; o.HasTimeRange {
+		if r.HasTime && (r.Time < o.TimeMin || r.Time > o.TimeMax) || !r.HasTime && o.DropUntimed {
+			return nil
+		}
 	}
 	w.recs = append(w.recs, r)
 	w.msgBytes += len(r.Message)

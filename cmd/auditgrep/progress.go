@@ -1,0 +1,94 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync/atomic"
+
+	"github.com/vbauerster/mpb/v8"
+	"github.com/vbauerster/mpb/v8/decor"
+	"golang.org/x/term"
+
+	"github.com/auditgrep/auditgrep/pkg/scan"
+)
+
+// progress draws a bar on stderr while a scan runs: files and bytes (as stored, compressed)
+// done of the total, throughput and ETA. The total comes from the walk (scan.Options.OnFiles);
+// stdin counts as a file of unknown size. The zero value draws nothing.
+type progress struct {
+	p      *mpb.Progress
+	bar    *mpb.Bar
+	files  atomic.Int64
+	nfiles int64
+	on     bool
+}
+
+// showProgress decides --progress: auto draws only when stderr is a terminal.
+func showProgress(mode string, stderr io.Writer) bool {
+	switch mode {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	f, ok := stderr.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func newProgress(e *env, mode string, o *scan.Options) *progress {
+	pr := &progress{}
+	if !showProgress(mode, e.stderr) {
+		return pr
+	}
+	pr.on = true
+	o.OnFiles = func(files []scan.File) {
+		var total int64
+		for _, f := range files {
+			total += f.Size
+		}
+		pr.nfiles = int64(len(files))
+		pr.p = mpb.New(mpb.WithOutput(e.stderr), mpb.WithAutoRefresh(), mpb.WithWidth(100))
+		pr.bar = pr.p.AddBar(total,
+			mpb.BarRemoveOnComplete(),
+			mpb.PrependDecorators(
+				decor.Any(func(decor.Statistics) string {
+					return fmt.Sprintf("files %d/%d", pr.files.Load(), pr.nfiles)
+				}, decor.WCSyncSpaceR),
+				decor.Counters(decor.SizeB1024(0), "% .1f / % .1f", decor.WCSyncSpace),
+			),
+			mpb.AppendDecorators(
+				decor.AverageSpeed(decor.SizeB1024(0), "% .1f", decor.WCSyncSpace),
+				decor.Name(" ETA "),
+				decor.AverageETA(decor.ET_STYLE_GO),
+			),
+		)
+	}
+	return pr
+}
+
+// wrap counts the input consumed by each batch before handing it on.
+func (pr *progress) wrap(fn func(int, *scan.Batch) error) func(int, *scan.Batch) error {
+	if !pr.on {
+		return fn
+	}
+	return func(w int, b *scan.Batch) error {
+		if pr.bar != nil {
+			if b.Last {
+				pr.files.Add(1)
+			}
+			pr.bar.IncrInt64(b.CompressedBytes)
+		}
+		return fn(w, b)
+	}
+}
+
+// stop completes the bar and waits until it is erased, so that nothing else is written to
+// stderr while it is drawn.
+func (pr *progress) stop() {
+	if pr.p == nil {
+		return
+	}
+	pr.bar.SetTotal(-1, true)
+	pr.p.Wait()
+}

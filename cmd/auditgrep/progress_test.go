@@ -1,0 +1,138 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+)
+
+// syncBuffer is a bytes.Buffer safe for the bar's goroutine and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func progressInput(t *testing.T) string {
+	dir := t.TempDir()
+	for _, n := range []string{"a.log", "b.log", "c.log"} {
+		os.WriteFile(filepath.Join(dir, n), []byte(strings.Repeat(`{"verb":"get"}`+"\n", 1000)), 0o644)
+	}
+	return dir
+}
+
+func TestProgressModes(t *testing.T) {
+	dir := progressInput(t)
+	tests := []struct {
+		mode string
+		bar  bool
+	}{
+		{"always", true},
+		{"never", false},
+		{"auto", false}, // stderr is not a terminal
+	}
+	for _, tt := range tests {
+		t.Run(tt.mode, func(t *testing.T) {
+			var out bytes.Buffer
+			var errb syncBuffer
+			code := run([]string{"--progress", tt.mode, `filter verb = "get" | stats count(*)`, dir}, strings.NewReader(""), &out, &errb)
+			if code != exitMatch || out.String() != "{\"count(*)\":3000}\n" {
+				t.Fatalf("exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
+			}
+			got := errb.String()
+			if tt.bar != strings.Contains(got, "files 3/3") {
+				t.Errorf("bar drawn: %v, want %v; stderr %q", !tt.bar, tt.bar, got)
+			}
+			if tt.bar && !strings.Contains(got, "43.9 KiB / 43.9 KiB") {
+				t.Errorf("total size missing from %q", got)
+			}
+		})
+	}
+	if _, _, code := runCLI(t, "", "--progress", "sometimes", "fields x", dir); code != exitError {
+		t.Errorf("bad --progress: exit %d", code)
+	}
+}
+
+// With stderr on a pseudo-terminal, --progress auto draws the bar. The input is a pipe on stdin
+// that is held open until the bar has been seen on the terminal, so no timing is assumed.
+func TestProgressPTY(t *testing.T) {
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	defer ptmx.Close()
+	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 24, Cols: 120}); err != nil {
+		t.Fatal(err)
+	}
+	if !showProgress("auto", tty) {
+		t.Fatal("auto: a pseudo-terminal is not taken for a terminal")
+	}
+	devnull, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devnull.Close()
+	if showProgress("auto", devnull) {
+		t.Error("auto: /dev/null is taken for a terminal")
+	}
+
+	seen := make(chan struct{})
+	var screen syncBuffer
+	copied := make(chan struct{})
+	go func() {
+		defer close(copied)
+		buf := make([]byte, 4096)
+		once := sync.Once{}
+		for {
+			n, err := ptmx.Read(buf)
+			screen.Write(buf[:n])
+			if strings.Contains(screen.String(), "files 0/1") {
+				once.Do(func() { close(seen) })
+			}
+			if err != nil {
+				return // EIO once the tty side is closed
+			}
+		}
+	}()
+	pr, pw := io.Pipe()
+	var out bytes.Buffer
+	finished := make(chan int)
+	go func() { finished <- run([]string{`filter verb = "get" | stats count(*)`, "-"}, pr, &out, tty) }()
+	pw.Write([]byte(`{"verb":"get"}` + "\n"))
+	select {
+	case <-seen:
+	case code := <-finished:
+		t.Fatalf("run ended (exit %d) before a bar was drawn: %q", code, screen.String())
+	case <-time.After(20 * time.Second): // a guard against a hang, not a timing assertion
+		pw.Close()
+		t.Fatalf("no bar drawn: %q", screen.String())
+	}
+	pw.Close()
+	code := <-finished
+	tty.Close()
+	<-copied
+	if code != exitMatch || out.String() != "{\"count(*)\":1}\n" {
+		t.Fatalf("exit %d, stdout %q", code, out.String())
+	}
+	if !strings.Contains(screen.String(), "\x1b[") {
+		t.Errorf("the bar is not redrawn in place: %q", screen.String())
+	}
+}
