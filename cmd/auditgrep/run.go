@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/alecthomas/kong"
+	"golang.org/x/term"
 
 	"github.com/auditgrep/auditgrep/pkg/export"
 	"github.com/auditgrep/auditgrep/pkg/match"
@@ -368,13 +369,11 @@ func formatFromExt(path string) string {
 	return "json"
 }
 
+// isTerminal asks the terminal driver, not the file mode: /dev/null is a character device too,
+// and `auditgrep ... > /dev/null` must not pick the table format.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // outputFile is written under a temporary name in the target's folder and renamed on success,
