@@ -162,3 +162,20 @@ func TestTableEscapesControlCharacters(t *testing.T) {
 		t.Errorf("table output: %q", out)
 	}
 }
+
+// --decompressor igzip gives the same rows as the built-in decompressor.
+func TestDecompressorIgzip(t *testing.T) {
+	if _, err := gzipCommand("igzip"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	td := filepath.Join(testdataDir(t), "export")
+	q := `fields @timestamp, @logStream, verb, requestURI | sort @timestamp desc`
+	builtin, _, code1 := runCLI(t, "", "--format", "json", q, td)
+	ext, stderr, code2 := runCLI(t, "", "--format", "json", "--decompressor", "igzip", q, td)
+	if code1 != 0 || code2 != 0 || builtin != ext || builtin == "" {
+		t.Fatalf("exit %d/%d, %d vs %d bytes, stderr %q", code1, code2, len(builtin), len(ext), stderr)
+	}
+}

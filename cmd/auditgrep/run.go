@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
@@ -66,6 +67,7 @@ type queryCmd struct {
 	Account      string `placeholder:"ID" help:"Account id for @log where the input does not carry it."`
 	Stats        bool   `help:"Print records scanned, bytes, records matched, skipped input, wall time and throughput on stderr at the end."`
 	CPUProfile   string `hidden:"" placeholder:"FILE" help:"Write a CPU profile to FILE."`
+	Decompressor string `enum:"go,igzip,auto" default:"go" help:"gzip decompressor: go (built in, always available), igzip (ISA-L's igzip on PATH, about twice as fast; Debian package isal), auto (igzip when on PATH)."`
 	// The query-language flags.
 	StrictPipeline bool `name:"strict-pipeline" help:"Run the commands literally in the order written (sort, limit, dedup and stats act where they stand) instead of as CloudWatch does; for debugging a query."`
 	Explain        bool `help:"Print how the query will run (stages, moved filters, columns, fields read) and exit without reading input."`
@@ -277,6 +279,10 @@ func (q *queryCmd) run(e *env) int {
 	}
 	start := time.Now()
 	sopts := scan.Options{Workers: jobs, MaxLineBytes: q.MaxLineBytes, Stdin: e.stdin, KeepStream: prog.KeepStream()}
+	if sopts.GzipCommand, err = gzipCommand(q.Decompressor); err != nil {
+		fmt.Fprintf(e.stderr, "auditgrep: %v\n", err)
+		return exitError
+	}
 	tr.apply(&sopts)
 	bar := newProgress(e, q.Progress, &sopts)
 	scanErr := scan.Scan(ctx, paths, sopts, bar.wrap(x.Batch))
@@ -408,4 +414,19 @@ func (o *outputFile) abort() {
 		o.f.Close()
 		os.Remove(o.f.Name())
 	}
+}
+
+// gzipCommand resolves --decompressor to the external command scan runs, "" for the Go code.
+func gzipCommand(choice string) (string, error) {
+	if choice == "go" || choice == "" {
+		return "", nil
+	}
+	p, err := exec.LookPath("igzip")
+	if err != nil {
+		if choice == "auto" {
+			return "", nil
+		}
+		return "", fmt.Errorf("--decompressor igzip: igzip is not on PATH (Debian/Ubuntu: apt-get install isal)")
+	}
+	return p, nil
 }

@@ -32,6 +32,8 @@ type worker struct {
 	br1, br2, br3 *bufio.Reader
 	gz1, gz2      *gzip.Reader
 	zd            *zstd.Decoder
+	// ext is the running external decompressor (Options.GzipCommand) of the current file.
+	ext *extGzip
 
 	// comp counts the bytes read from the file; raw the decompressed bytes taken by the framer.
 	comp, raw countReader
@@ -146,6 +148,10 @@ func (w *worker) scanFile(i int) error {
 
 // release drops what a file made the worker hold: the reader chain and an oversized line buffer.
 func (w *worker) release() {
+	if w.ext != nil {
+		w.ext.stop()
+		w.ext = nil
+	}
 	w.br1.Reset(nil)
 	w.br2.Reset(nil)
 	w.br3.Reset(nil)
@@ -173,6 +179,26 @@ func (w *worker) open() error {
 	magic, _ := w.br1.Peek(4)
 	content := w.br1
 	switch {
+	case isGzip(magic) && w.s.opts.GzipCommand != "":
+		w.compressed = "gzip"
+		ext, err := startExtGzip(w.s.opts.GzipCommand, w.br1)
+		if err != nil {
+			return err
+		}
+		w.ext = ext
+		w.br2.Reset(ext)
+		content = w.br2
+		if m, _ := content.Peek(2); isGzip(m) {
+			if w.gz2 == nil {
+				w.gz2 = new(gzip.Reader)
+			}
+			if err := w.gz2.Reset(w.br2); err != nil {
+				return err
+			}
+			w.gz2.Multistream(true)
+			w.br3.Reset(w.gz2)
+			content = w.br3
+		}
 	case isGzip(magic):
 		w.compressed = "gzip"
 		if w.gz1 == nil {
