@@ -40,8 +40,21 @@ func (jw *jsonWriter) Begin(cols []string) error {
 	return nil
 }
 
-func (jw *jsonWriter) Row(vals []match.Value, _ []byte) error {
-	b := append(jw.buf[:0], '{')
+func (jw *jsonWriter) Row(vals []match.Value, raw []byte) error {
+	jw.buf = jw.AppendRow(jw.buf[:0], vals, raw)
+	_, err := jw.w.Write(jw.buf)
+	return err
+}
+
+func (jw *jsonWriter) WriteEncoded(b []byte) error {
+	_, err := jw.w.Write(b)
+	return err
+}
+
+// AppendRow appends one JSON line; it only reads the keys set by Begin, so workers may call it
+// concurrently.
+func (jw *jsonWriter) AppendRow(b []byte, vals []match.Value, _ []byte) []byte {
+	b = append(b, '{')
 	first := true
 	for i, v := range vals {
 		if v.Kind == match.Absent || i >= len(jw.keys) {
@@ -54,10 +67,7 @@ func (jw *jsonWriter) Row(vals []match.Value, _ []byte) error {
 		b = append(b, jw.keys[i]...)
 		b = appendJSONValue(b, v)
 	}
-	b = append(b, '}', '\n')
-	jw.buf = b
-	_, err := jw.w.Write(b)
-	return err
+	return append(b, '}', '\n')
 }
 
 func (jw *jsonWriter) End() error { return jw.w.Flush() }

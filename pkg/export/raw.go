@@ -31,15 +31,28 @@ func (rw *rawWriter) Row(vals []match.Value, raw []byte) error {
 		}
 		return rw.w.WriteByte('\n')
 	}
-	b := rw.buf[:0]
+	rw.buf = rw.AppendRow(rw.buf[:0], vals, nil)
+	_, err := rw.w.Write(rw.buf)
+	return err
+}
+
+// AppendRow appends the row as Row writes it; it keeps no state, so workers may call it
+// concurrently.
+func (rw *rawWriter) AppendRow(b []byte, vals []match.Value, raw []byte) []byte {
+	if raw != nil {
+		b = append(b, raw...)
+		return append(b, '\n')
+	}
 	for i, v := range vals {
 		if i > 0 {
 			b = append(b, '\t')
 		}
 		b = append(b, v.Render()...)
 	}
-	b = append(b, '\n')
-	rw.buf = b
+	return append(b, '\n')
+}
+
+func (rw *rawWriter) WriteEncoded(b []byte) error {
 	_, err := rw.w.Write(b)
 	return err
 }

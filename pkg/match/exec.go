@@ -44,14 +44,22 @@ type batchOut struct {
 	file, seq int
 	last      bool
 	rows      []outRow
-	errs      []error
-	size      int64
+	// enc holds the batch's rows already encoded by a RowEncoder, rowEnds where each ends.
+	enc     []byte
+	rowEnds []int
+	errs    []error
+	size    int64
 }
 
 type worker struct {
 	r      rowState
 	rows   []outRow // collected rows (sort/dedup), or the current batch's rows when streaming
 	groups *groupTable
+	// enc and rowEnds collect the current batch's encoded rows (RowEncoder writers); vals is
+	// scratch for the row being encoded.
+	enc     []byte
+	rowEnds []int
+	vals    []Value
 	// top holds the best rows of `sort ... | limit N`; sortV is scratch for its probes.
 	top   *topK
 	sortV []Value
@@ -72,6 +80,9 @@ type Exec struct {
 
 	workers []*worker
 	stream  bool
+	// enc is set when rows can be encoded on the workers (a streaming query and a RowEncoder).
+	enc       RowEncoder
+	beginOnce sync.Once
 
 	mu       sync.Mutex
 	cond     *sync.Cond
@@ -97,6 +108,9 @@ func NewExec(p *Program, w Writer, opts ExecOptions) *Exec {
 	x := &Exec{p: p, w: w, opts: opts, pending: map[[2]int]*batchOut{}}
 	x.cond = sync.NewCond(&x.mu)
 	x.stream = len(p.stats) == 0 && len(p.sortKeys) == 0 && len(p.dedup) == 0 && p.strict == nil
+	if e, ok := w.(RowEncoder); ok && x.stream {
+		x.enc = e
+	}
 	for i := 0; i < opts.Workers; i++ {
 		wk := &worker{}
 		wk.r.p = p
@@ -136,6 +150,17 @@ func (x *Exec) Batch(wid int, b *scan.Batch) error {
 	out := &batchOut{file: b.File.Index, seq: b.Seq, last: b.Last, errs: b.Errs}
 	if !x.stop.Load() {
 		before := len(wk.rows)
+		if x.enc != nil {
+			x.beginOnce.Do(func() {
+				x.mu.Lock()
+				x.begun = true
+				if x.werr = x.w.Begin(x.p.cols); x.werr != nil {
+					x.stop.Store(true)
+				}
+				x.mu.Unlock()
+			})
+			wk.enc, wk.rowEnds = encPool.get(), wk.rowEnds[:0]
+		}
 		r := &wk.r
 		pre := &x.p.pre
 		usePre := len(pre.lits) > 0
@@ -155,7 +180,11 @@ func (x *Exec) Batch(wid int, b *scan.Batch) error {
 			r.reset(rec, b.File, ord(b.File.Index, int(rec.Line)))
 			x.runOps(wk, 0)
 		}
-		if x.stream {
+		if x.enc != nil {
+			out.enc, out.rowEnds = wk.enc, append([]int(nil), wk.rowEnds...)
+			out.size = int64(len(wk.enc))
+			wk.enc = nil
+		} else if x.stream {
 			out.rows = append([]outRow(nil), wk.rows[before:]...)
 			for _, row := range out.rows {
 				out.size += rowSize(row)
@@ -231,6 +260,10 @@ func (x *Exec) emitLocked(b *batchOut) {
 			x.opts.OnInputError(err)
 		}
 	}
+	if b.enc != nil {
+		x.emitEncodedLocked(b)
+		return
+	}
 	if x.werr != nil || len(b.rows) == 0 {
 		return
 	}
@@ -299,6 +332,22 @@ func (x *Exec) runOps(wk *worker, i int) {
 	}
 	if wk.groups != nil {
 		wk.groups.add(r)
+		return
+	}
+	if x.enc != nil {
+		// Encoded straight from the input buffers: nothing is cloned.
+		if len(wk.vals) != len(x.p.colFns) {
+			wk.vals = make([]Value, len(x.p.colFns))
+		}
+		for j, f := range x.p.colFns {
+			wk.vals[j] = markJSON(f(r), x.p.cols[j])
+		}
+		var raw []byte
+		if x.opts.KeepRaw && r.rec != nil {
+			raw = r.rec.Message
+		}
+		wk.enc = x.enc.AppendRow(wk.enc, wk.vals, raw)
+		wk.rowEnds = append(wk.rowEnds, len(wk.enc))
 		return
 	}
 	if wk.top != nil {
@@ -461,4 +510,47 @@ func (x *Exec) finalStage(rows []outRow) []outRow {
 		rows = rows[:x.p.limit]
 	}
 	return rows
+}
+
+// emitEncodedLocked writes a batch of encoded rows, cut at the limit.
+func (x *Exec) emitEncodedLocked(b *batchOut) {
+	defer encPool.put(b.enc)
+	if x.werr != nil || len(b.rowEnds) == 0 {
+		return
+	}
+	n := len(b.rowEnds)
+	if x.p.limit > 0 {
+		n = min(n, x.p.limit-int(x.stats.RowsOut))
+	}
+	if n <= 0 {
+		x.stop.Store(true)
+		return
+	}
+	if x.werr = x.enc.WriteEncoded(b.enc[:b.rowEnds[n-1]]); x.werr != nil {
+		x.stop.Store(true)
+		return
+	}
+	x.stats.RowsOut += int64(n)
+	if x.p.limit > 0 && x.stats.RowsOut >= int64(x.p.limit) {
+		x.stop.Store(true)
+	}
+}
+
+// encPool recycles the buffers of encoded batches.
+var encPool bufPool
+
+type bufPool struct{ p sync.Pool }
+
+func (bp *bufPool) get() []byte {
+	if b, ok := bp.p.Get().(*[]byte); ok {
+		return (*b)[:0]
+	}
+	return make([]byte, 0, 64<<10)
+}
+
+func (bp *bufPool) put(b []byte) {
+	if b == nil || cap(b) > 16<<20 {
+		return
+	}
+	bp.p.Put(&b)
 }

@@ -13,3 +13,15 @@ type Writer interface {
 	// End is called once after the last row (also when there were none) and flushes.
 	End() error
 }
+
+// RowEncoder is implemented by writers whose rows encode independently of each other (JSON
+// lines, raw): Exec then encodes rows on its workers, in parallel and straight from the input
+// buffers, and the writer only copies the encoded bytes out in order (STYLE.md item 10).
+type RowEncoder interface {
+	Writer
+	// AppendRow appends the encoding of one row to dst, as Row would write it. It is called
+	// concurrently, after Begin, and must not keep vals, raw or dst.
+	AppendRow(dst []byte, vals []Value, raw []byte) []byte
+	// WriteEncoded writes whole rows encoded by AppendRow.
+	WriteEncoded(b []byte) error
+}

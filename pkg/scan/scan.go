@@ -210,13 +210,22 @@ func Scan(ctx context.Context, paths []string, opts Options, fn func(worker int,
 	// cores work on one large file (a plain audit.log of gigabytes), and lets a reader go on
 	// decompressing while its previous batch is evaluated. Batches move between them in buffers
 	// of their own from a bounded free list, which keeps memory flat.
+	//
+	// With at least twice as many files as workers, every worker has files of its own for
+	// nearly the whole run, and the hand-off would only add a copy of every batch: readers then
+	// call fn themselves.
 	readers := min(opts.Workers, len(files))
 	evaluators := opts.Workers
+	if len(files) >= 2*opts.Workers {
+		evaluators = 0
+	}
 	pool := 2*evaluators + readers
-	s.work = make(chan *ownedBatch, evaluators)
-	s.free = make(chan *ownedBatch, pool)
-	for range pool {
-		s.free <- new(ownedBatch)
+	if evaluators > 0 {
+		s.work = make(chan *ownedBatch, evaluators)
+		s.free = make(chan *ownedBatch, pool)
+		for range pool {
+			s.free <- new(ownedBatch)
+		}
 	}
 	var ewg sync.WaitGroup
 	for id := range evaluators {
@@ -253,7 +262,9 @@ func Scan(ctx context.Context, paths []string, opts Options, fn func(worker int,
 		}()
 	}
 	wg.Wait()
-	close(s.work)
+	if s.work != nil {
+		close(s.work)
+	}
 	ewg.Wait()
 	s.mu.Lock()
 	err := s.err
@@ -318,6 +329,14 @@ func (s *scanner) deliver(worker int, b *Batch) error {
 	if s.ctx.Err() != nil {
 		s.fail(context.Cause(s.ctx))
 		return errStopped
+	}
+	if s.work == nil {
+		// Direct: the batch aliases the reader's buffers, valid until fn returns.
+		if err := s.fn(worker, b); err != nil {
+			s.fail(err)
+			return errStopped
+		}
+		return nil
 	}
 	ob := <-s.free
 	ob.fill(b)
