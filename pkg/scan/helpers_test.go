@@ -131,17 +131,21 @@ func run(t testing.TB, paths []string, opts Options) *result {
 	return res
 }
 
-// checkOneBuffer checks that a batch's messages lie in one buffer in record order, the layout
-// consumers may search as one region.
+// checkOneBuffer checks Batch.Buf's promise: when set, every message lies inside it, after the
+// previous one, so that a consumer can search the batch as one region.
 func checkOneBuffer(t testing.TB, b *Batch) {
-	var prevEnd uintptr
+	if b.Buf == nil {
+		return
+	}
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(b.Buf)))
+	prevEnd := base
 	for i, r := range b.Records {
 		if len(r.Message) == 0 {
 			continue
 		}
 		start := uintptr(unsafe.Pointer(unsafe.SliceData(r.Message)))
-		if prevEnd != 0 && start < prevEnd {
-			t.Errorf("%s: batch %d record %d lies before the previous one", b.File.Path, b.Seq, i)
+		if start < prevEnd || start+uintptr(len(r.Message)) > base+uintptr(len(b.Buf)) {
+			t.Errorf("%s: batch %d record %d is not inside Buf after the previous one", b.File.Path, b.Seq, i)
 		}
 		prevEnd = start + uintptr(len(r.Message))
 	}

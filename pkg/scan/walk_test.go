@@ -166,6 +166,11 @@ func TestDeterminism(t *testing.T) {
 	if !reflect.DeepEqual(a, b) {
 		t.Errorf("Workers=1 and Workers=8 differ: %d vs %d records", len(a), len(b))
 	}
+	// With fewer than two files per worker, batches go through the reader/evaluator hand-off.
+	split := run(t, []string{dir}, Options{Workers: 16, BatchBytes: 2000})
+	if split.err != nil || !reflect.DeepEqual(a, split.all()) {
+		t.Errorf("Workers=16 (hand-off) differs: %v, %d vs %d records", split.err, len(a), len(split.all()))
+	}
 	for i, f := range many.files {
 		if f.Lasts != 1 || len(f.Errs) > 0 {
 			t.Errorf("file %d: %d last batches, errors %v", i, f.Lasts, f.Errs)
