@@ -9,6 +9,11 @@
 //	cd bench/duckdb && go run ./parquetcheck -bin /path/to/auditgrep ../../testdata/export
 //
 // With no -bin it builds auditgrep from the repository (../..) into a temporary folder.
+//
+// With -sql it only runs that SQL in DuckDB and prints the rows tab-separated (for machines
+// without the duckdb CLI):
+//
+//	go run ./parquetcheck -sql "SELECT count(*) FROM 'calls.parquet'"
 package main
 
 import (
@@ -42,7 +47,12 @@ var queries = []string{
 func main() {
 	bin := flag.String("bin", "", "auditgrep binary (default: build it from ../..)")
 	repo := flag.String("repo", "../..", "the auditgrep repository, to build the binary from")
+	query := flag.String("sql", "", "only run this SQL in DuckDB and print the rows")
 	flag.Parse()
+	if *query != "" {
+		check(runSQL(*query))
+		return
+	}
 	paths := flag.Args()
 	if len(paths) == 0 {
 		paths = []string{filepath.Join(*repo, "testdata", "export")}
@@ -280,6 +290,40 @@ func short(v any) string {
 		s = s[:80] + "…"
 	}
 	return s
+}
+
+func runSQL(q string) error {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	r, err := db.Query(q)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	cols, _ := r.Columns()
+	fmt.Println(strings.Join(cols, "\t"))
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for r.Next() {
+		if err := r.Scan(ptrs...); err != nil {
+			return err
+		}
+		s := make([]string, len(vals))
+		for i, v := range vals {
+			if b, ok := v.([]byte); ok {
+				v = string(b)
+			}
+			s[i] = fmt.Sprint(v)
+		}
+		fmt.Println(strings.Join(s, "\t"))
+	}
+	return r.Err()
 }
 
 func exitCode(err error) int {
