@@ -58,8 +58,8 @@ type cli struct {
 
 type queryCmd struct {
 	File         string `short:"f" placeholder:"FILE" help:"Read the query from FILE ('#' comments allowed); then every argument is a PATH."`
-	Format       string `enum:"auto,json,table,csv,raw" default:"auto" help:"Output format: auto (table on a terminal, json otherwise), json (JSON lines), table, csv, raw (matching events' original messages)."`
-	Output       string `short:"o" placeholder:"FILE" help:"Write results to FILE (format from the extension: .jsonl/.json, .csv, .txt for raw) instead of stdout."`
+	Format       string `enum:"auto,json,table,csv,parquet,raw" default:"auto" help:"Output format: auto (table on a terminal, json otherwise), json (JSON lines), table, csv, parquet (needs -o), raw (matching events' original messages)."`
+	Output       string `short:"o" placeholder:"FILE" help:"Write results to FILE (format from the extension: .jsonl/.json, .csv, .parquet, .txt for raw) instead of stdout."`
 	Jobs         int    `short:"j" placeholder:"N" help:"Files read at once (default: all cores)."`
 	Strict       bool   `help:"Stop at the first input error instead of reporting it and going on."`
 	MaxLineBytes int    `default:"67108864" placeholder:"N" help:"Longest line accepted; a longer one is reported and skipped."`
@@ -238,6 +238,10 @@ func (q *queryCmd) run(e *env) int {
 		fmt.Fprintln(e.stderr, "auditgrep: --format raw prints matching events, but this query aggregates them with stats: use json, table or csv")
 		return exitError
 	}
+	if format == "parquet" && file == nil {
+		fmt.Fprintln(e.stderr, "auditgrep: --format parquet writes a binary file: give it with -o FILE.parquet")
+		return exitError
+	}
 	var w match.Writer
 	switch format {
 	case "json":
@@ -248,6 +252,8 @@ func (q *queryCmd) run(e *env) int {
 		w = export.NewCSV(out)
 	case "raw":
 		w = export.NewRaw(out)
+	case "parquet":
+		w = export.NewParquet(out, parquetMeta(text))
 	}
 
 	jobs := q.Jobs
@@ -297,6 +303,11 @@ func (q *queryCmd) run(e *env) int {
 		}
 		fmt.Fprintf(e.stderr, "auditgrep: writing results: %v\n", werr)
 		return exitError
+	}
+	if file != nil && (e.ctx.Err() != nil || (q.Strict && inputErrs.Load() > 0)) {
+		// An interrupted or stopped run has partial results: leave no file (the deferred
+		// abort removes the temporary one).
+		file = nil
 	}
 	if file != nil {
 		if err := file.commit(); err != nil {
@@ -369,6 +380,8 @@ func formatFromExt(path string) string {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".csv":
 		return "csv"
+	case ".parquet":
+		return "parquet"
 	case ".txt", ".log":
 		return "raw"
 	}

@@ -1,0 +1,407 @@
+package export
+
+import (
+	"fmt"
+	"io"
+	"reflect"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress"
+	"github.com/parquet-go/parquet-go/compress/zstd"
+	"github.com/parquet-go/parquet-go/encoding"
+
+	"github.com/auditgrep/auditgrep/pkg/match"
+)
+
+// Row groups end when their values reach about ParquetRowGroupBytes (uncompressed, as estimated
+// from the values' sizes) or ParquetRowGroupRows rows, whichever comes first: large enough for
+// readers to scan efficiently, small enough that a writer or a reader holds one in memory.
+const (
+	ParquetRowGroupBytes = 64 << 20
+	ParquetRowGroupRows  = 1 << 20
+)
+
+// TextTwinSuffix names the STRING column that receives, as text, the values of a later row
+// group that do not fit their column's type (see NewParquet).
+const TextTwinSuffix = "__text"
+
+// Column types of a Parquet file, decided from the first row group.
+type pqType uint8
+
+const (
+	pqString pqType = iota
+	pqInt64
+	pqDouble
+	pqTimestamp
+	pqBool
+)
+
+// cell is a value kept for the first row group, not aliasing the row passed to Row.
+type cell struct {
+	kind match.Kind
+	str  string  // Render() text of strings, lists, maps and periods; the lexeme of a number
+	num  float64 // a Number's or Time's value, 1/0 of a Bool
+}
+
+type parquetWriter struct {
+	out  io.Writer
+	meta map[string]string
+
+	// Limits of a row group; the package's constants unless a test changes them.
+	groupBytes int
+	groupRows  int
+
+	cols []string
+	// The first row group, buffered until it is complete (or End) to decide the schema.
+	buf      [][]cell
+	bufBytes int
+
+	// Set once the schema is decided.
+	w        *parquet.Writer
+	types    []pqType
+	twin     []int // leaf index of each column's text twin, -1 when it has none
+	nLeaves  int
+	row      parquet.Row
+	groupN   int // rows in the current row group
+	groupSz  int // estimated bytes in the current row group
+	rowsOut  int64
+	finished bool
+}
+
+// NewParquet returns a writer of a Parquet file: one row per result row, one column per result
+// column in column order, every column OPTIONAL (a missing value is a null). meta is written as
+// the file's key=value metadata (the CLI puts the query text and auditgrep's version there).
+// Values are compressed with zstd.
+//
+// Column types are decided from the rows of the first row group, which is buffered (up to
+// ParquetRowGroupBytes or ParquetRowGroupRows):
+//
+//   - every present value a timestamp: TIMESTAMP(MILLIS, UTC);
+//   - every present value a number that is an integer (its original digits parse as an int64, or
+//     a computed number with an integral value within ±2^53): INT64;
+//   - every present value a number, some not integers: DOUBLE;
+//   - every present value a boolean: BOOLEAN;
+//   - anything else — strings, lists and maps (as their JSON text), a mix of kinds, a column with
+//     no value at all: STRING (UTF-8), holding each value's text as the json and csv outputs
+//     render it. @message is a STRING holding the event's original text.
+//
+// Text is written as UTF-8: bytes that are not valid UTF-8 become U+FFFD, since Parquet readers
+// (DuckDB among them) reject STRING columns that are not.
+//
+// When the whole result fits in the first row group, every value fits its column by
+// construction and the file has exactly the result's columns. When it does not, the schema
+// is decided from the first row group and then each non-STRING column c gets a STRING twin
+// column "c__text", placed after all the result columns: a later value that does not fit c's
+// type (a fraction in an INT64 column, a string in a TIMESTAMP column) is written there as its
+// text and c is null in that row. The twin is null wherever c's value fits, so no value is ever
+// dropped and the result columns keep their names and positions.
+//
+// Column names are the result's column names; a repeated name gets a suffix _2, _3, ... so
+// that the schema is valid.
+func NewParquet(w io.Writer, meta map[string]string) match.Writer {
+	return &parquetWriter{out: w, meta: meta, groupBytes: ParquetRowGroupBytes, groupRows: ParquetRowGroupRows}
+}
+
+func (p *parquetWriter) Begin(cols []string) error {
+	p.cols = append([]string(nil), cols...)
+	return nil
+}
+
+func (p *parquetWriter) Row(vals []match.Value, _ []byte) error {
+	if p.w == nil {
+		r := make([]cell, len(p.cols))
+		for i := range r {
+			if i < len(vals) {
+				r[i] = toCell(vals[i])
+				p.bufBytes += cellSize(r[i])
+			}
+		}
+		p.buf = append(p.buf, r)
+		if p.bufBytes >= p.groupBytes || len(p.buf) >= p.groupRows {
+			// The first row group is complete and more rows may follow: decide the schema with
+			// twin columns and write it out.
+			return p.start(true)
+		}
+		return nil
+	}
+	return p.write(vals)
+}
+
+func (p *parquetWriter) End() error {
+	if p.finished {
+		return nil
+	}
+	p.finished = true
+	if p.w == nil {
+		if err := p.start(false); err != nil {
+			return err
+		}
+	}
+	return p.w.Close()
+}
+
+// start decides the schema from the buffered rows, creates the Parquet writer and writes the
+// buffered rows as the first row group. twins says whether to add the text twin columns.
+func (p *parquetWriter) start(twins bool) error {
+	p.types = make([]pqType, len(p.cols))
+	for i := range p.cols {
+		p.types[i] = decideType(p.buf, i)
+	}
+	used := map[string]bool{}
+	unique := func(name string) string {
+		n := name
+		for k := 2; used[n]; k++ {
+			n = name + "_" + strconv.Itoa(k)
+		}
+		used[n] = true
+		return n
+	}
+	var fields []parquet.Field
+	for i, c := range p.cols {
+		fields = append(fields, field{parquet.Optional(leafOf(p.types[i])), unique(c)})
+	}
+	p.twin = make([]int, len(p.cols))
+	for i, c := range p.cols {
+		p.twin[i] = -1
+		if twins && p.types[i] != pqString {
+			p.twin[i] = len(fields)
+			name := c + TextTwinSuffix
+			for used[name] {
+				name += "_"
+			}
+			used[name] = true
+			fields = append(fields, field{parquet.Optional(parquet.String()), name})
+		}
+	}
+	p.nLeaves = len(fields)
+	opts := []parquet.WriterOption{
+		parquet.NewSchema("auditgrep", group(fields)),
+		parquet.Compression(&zstd.Codec{}),
+	}
+	for k, v := range p.meta {
+		opts = append(opts, parquet.KeyValueMetadata(k, v))
+	}
+	cfg, err := parquet.NewWriterConfig(opts...)
+	if err != nil {
+		return fmt.Errorf("parquet: %w", err)
+	}
+	p.w = parquet.NewWriter(p.out, cfg)
+	buf := p.buf
+	p.buf = nil
+	for _, r := range buf {
+		if err := p.writeRow(func(i int) cell { return r[i] }); err != nil {
+			return err
+		}
+	}
+	if twins {
+		// The first row group ends here whatever the estimate of the next rows says.
+		return p.flush()
+	}
+	return nil
+}
+
+// write writes a row after the schema is decided.
+func (p *parquetWriter) write(vals []match.Value) error {
+	if err := p.writeRow(func(i int) cell {
+		if i < len(vals) {
+			return toCell(vals[i])
+		}
+		return cell{}
+	}); err != nil {
+		return err
+	}
+	if p.groupSz >= p.groupBytes || p.groupN >= p.groupRows {
+		return p.flush()
+	}
+	return nil
+}
+
+func (p *parquetWriter) flush() error {
+	p.groupN, p.groupSz = 0, 0
+	return p.w.Flush()
+}
+
+// writeRow writes one row whose i-th cell is at(i).
+func (p *parquetWriter) writeRow(at func(i int) cell) error {
+	row := p.row[:0]
+	if cap(row) < p.nLeaves {
+		row = make(parquet.Row, 0, p.nLeaves)
+	}
+	row = row[:p.nLeaves]
+	for i := range row {
+		row[i] = parquet.NullValue().Level(0, 0, i)
+	}
+	for i := range p.cols {
+		c := at(i)
+		p.groupSz += cellSize(c)
+		if c.kind == match.Absent {
+			continue
+		}
+		if v, ok := fit(p.types[i], c); ok {
+			row[i] = v.Level(0, 1, i)
+		} else {
+			// Only possible after the first row group, where every column that is not
+			// STRING has a twin.
+			row[p.twin[i]] = stringValue(c.str).Level(0, 1, p.twin[i])
+		}
+	}
+	p.row = row
+	p.groupN++
+	p.rowsOut++
+	_, err := p.w.WriteRows([]parquet.Row{row})
+	clear(row) // keep no reference to the row's strings
+	return err
+}
+
+func toCell(v match.Value) cell {
+	switch v.Kind {
+	case match.Absent:
+		return cell{}
+	case match.Number:
+		return cell{kind: v.Kind, num: v.Num, str: strings.Clone(v.Render())}
+	case match.Time:
+		return cell{kind: v.Kind, num: v.Num, str: v.Render()}
+	case match.Bool:
+		return cell{kind: v.Kind, num: v.Num, str: strings.Clone(v.Render())}
+	}
+	// Strings (@message included), lists and maps as JSON, periods: their text.
+	return cell{kind: v.Kind, str: strings.Clone(v.Render())}
+}
+
+func cellSize(c cell) int {
+	switch c.kind {
+	case match.Absent:
+		return 1
+	case match.Number, match.Time:
+		return 9
+	case match.Bool:
+		return 2
+	}
+	return len(c.str) + 5
+}
+
+// asInt reports whether a Number cell is an integer that INT64 holds exactly: its text (the
+// original digits, or a computed number's rendering, which has no decimal point when the value
+// is integral) parses as an int64. "2.0" and "1e3" are written as non-integers by their source
+// and stay DOUBLE.
+func asInt(c cell) (int64, bool) {
+	n, err := strconv.ParseInt(c.str, 10, 64)
+	return n, err == nil
+}
+
+// decideType is the type of column i from the buffered rows (see NewParquet).
+func decideType(rows [][]cell, i int) pqType {
+	kind := match.Absent
+	allInt := true
+	for _, r := range rows {
+		c := r[i]
+		if c.kind == match.Absent {
+			continue
+		}
+		if kind == match.Absent {
+			kind = c.kind
+		} else if kind != c.kind {
+			return pqString
+		}
+		if c.kind == match.Number && allInt {
+			_, allInt = asInt(c)
+		}
+	}
+	switch kind {
+	case match.Time:
+		return pqTimestamp
+	case match.Number:
+		if allInt {
+			return pqInt64
+		}
+		return pqDouble
+	case match.Bool:
+		return pqBool
+	}
+	return pqString
+}
+
+// fit returns c as a value of type t, or false when it does not fit.
+func fit(t pqType, c cell) (parquet.Value, bool) {
+	switch t {
+	case pqString:
+		return stringValue(c.str), true
+	case pqInt64:
+		if c.kind == match.Number {
+			if n, ok := asInt(c); ok {
+				return parquet.Int64Value(n), true
+			}
+		}
+	case pqDouble:
+		if c.kind == match.Number {
+			return parquet.DoubleValue(c.num), true
+		}
+	case pqTimestamp:
+		if c.kind == match.Time {
+			return parquet.Int64Value(int64(c.num)), true
+		}
+	case pqBool:
+		if c.kind == match.Bool {
+			return parquet.BooleanValue(c.num != 0), true
+		}
+	}
+	return parquet.Value{}, false
+}
+
+func stringValue(s string) parquet.Value {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	return parquet.ByteArrayValue([]byte(s))
+}
+
+func leafOf(t pqType) parquet.Node {
+	switch t {
+	case pqInt64:
+		return parquet.Int(64)
+	case pqDouble:
+		return parquet.Leaf(parquet.DoubleType)
+	case pqTimestamp:
+		return parquet.Timestamp(parquet.Millisecond)
+	case pqBool:
+		return parquet.Leaf(parquet.BooleanType)
+	}
+	return parquet.String()
+}
+
+// group is a Parquet group node whose fields keep the order they are given in (parquet.Group is
+// a map and sorts its fields by name; the file's columns must follow the result's columns).
+type group []parquet.Field
+
+func (g group) ID() int                           { return 0 }
+func (g group) Type() parquet.Type                { return parquet.Group{}.Type() }
+func (g group) Optional() bool                    { return false }
+func (g group) Repeated() bool                    { return false }
+func (g group) Required() bool                    { return true }
+func (g group) Leaf() bool                        { return false }
+func (g group) Fields() []parquet.Field           { return g }
+func (g group) Encoding() encoding.Encoding       { return nil }
+func (g group) Compression() compress.Codec       { return nil }
+func (g group) GoType() reflect.Type              { return goTypeOf(g) }
+func (g group) String() string                    { return fmt.Sprintf("group(%d fields)", len(g)) }
+func (f field) Name() string                      { return f.name }
+func (f field) Value(reflect.Value) reflect.Value { return reflect.Value{} }
+
+// field is a named node of a group.
+type field struct {
+	parquet.Node
+	name string
+}
+
+// goTypeOf is a struct type with a field per column. Rows are written as parquet.Row, never
+// from Go values, so the names only need to be valid identifiers.
+func goTypeOf(g group) reflect.Type {
+	fs := make([]reflect.StructField, len(g))
+	for i, f := range g {
+		fs[i] = reflect.StructField{Name: "F" + strconv.Itoa(i), Type: f.GoType()}
+	}
+	return reflect.StructOf(fs)
+}
