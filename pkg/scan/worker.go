@@ -140,7 +140,7 @@ func (w *worker) scanFile(i int) error {
 	w.comp.r = src
 
 	if err := w.open(); err != nil {
-		w.errs = append(w.errs, &InputError{Path: f.Path, Offset: 0, CompressedOffset: w.comp.n,
+		w.errs = append(w.errs, &InputError{Path: f.Path, Offset: 0, CompressedOffset: w.comp.n, Line: 1,
 			Err: fmt.Errorf("%w: %s header: %w", ErrTruncated, w.compressed, err)})
 		return w.emit(true)
 	}
