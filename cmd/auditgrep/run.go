@@ -13,7 +13,6 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -262,14 +261,19 @@ func (q *queryCmd) run(e *env) int {
 	}
 	ctx, cancel := context.WithCancel(e.ctx)
 	defer cancel()
-	var inputErrs atomic.Int64
+	var probs problems
+	strict := &strictWriter{Writer: w}
+	if q.Strict {
+		w = strict
+	}
 	x := match.NewExec(prog, w, match.ExecOptions{
 		Workers: jobs,
 		KeepRaw: format == "raw",
 		OnInputError: func(err error) {
-			inputErrs.Add(1)
+			probs.add(err)
 			fmt.Fprintf(e.stderr, "auditgrep: %v\n", err)
 			if q.Strict {
+				strict.stopped.Store(true)
 				cancel()
 			}
 		},
@@ -323,16 +327,19 @@ func (q *queryCmd) run(e *env) int {
 		fmt.Fprintf(e.stderr, "auditgrep: %v\n", scanErr)
 		return exitError
 	}
-	if n := inputErrs.Load(); n > 0 {
+	if probs.n > 0 {
 		if q.Strict {
 			fmt.Fprintln(e.stderr, "auditgrep: stopped at the first input error (--strict)")
 		} else {
-			fmt.Fprintf(e.stderr, "auditgrep: %d input problem(s) reported above; the results cover the rest of the input\n", n)
+			probs.summary(e.stderr, st)
 		}
-		return exitError
 	}
 	if e.ctx.Err() != nil {
+		fmt.Fprintln(e.stderr, "auditgrep: interrupted: the output covers only the input read so far")
 		return exitInterrupt
+	}
+	if probs.n > 0 {
+		return exitError
 	}
 	if st.RowsOut == 0 {
 		return exitNoMatch

@@ -2,11 +2,15 @@ package scan
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestLongLineIntact(t *testing.T) {
@@ -177,5 +181,114 @@ func TestStdinGzip(t *testing.T) {
 	if res.err != nil || f == nil || len(f.recs) != 1 || f.recs[0].Msg != "from stdin" || f.recs[0].Stream != "stdin" ||
 		f.Path != "-" || f.Format != FormatExport {
 		t.Fatalf("%v %+v", res.err, f)
+	}
+}
+
+// Binary content (a NUL byte in the first 8 KiB once decompressed) is reported with the offset of
+// the NUL and skipped; invalid UTF-8, CRLF and a missing final newline are text like any other.
+func TestBinaryAndOddText(t *testing.T) {
+	random := make([]byte, 4096)
+	for i := range random {
+		random[i] = byte(i*7919>>3) ^ byte(i*31)
+	}
+	random[100] = 0 // whatever the generator gives, there is a NUL
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		data []byte
+		nul  int64 // -1: text
+		want []string
+	}{
+		{"nul.bin", make([]byte, 1000), 0, nil},
+		{"random.bin", random, int64(bytes.IndexByte(random, 0)), nil},
+		{"nul.gz", gz(append([]byte("a line\n"), 0)), 7, nil},
+		{"nul.zst", zst([]byte("x\x00")), 1, nil},
+		{"late-nul.log", []byte("a\n" + strings.Repeat("b", binaryProbe) + "\x00\n"), -1, []string{"a", strings.Repeat("b", binaryProbe) + "\x00"}},
+		{"utf8.log", []byte("ok\n\xff\xfe\xc3\x28\nend"), -1, []string{"ok", "\xff\xfe\xc3\x28", "end"}},
+		{"crlf.log", []byte("one\r\ntwo\r\n\r\nthree"), -1, []string{"one", "two", "three"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := writeFile(t, filepath.Join(dir, tc.name), tc.data)
+			f := runOne(t, p, Options{})
+			var got []string
+			for _, r := range f.recs {
+				got = append(got, r.Msg)
+			}
+			if fmt.Sprintf("%q", got) != fmt.Sprintf("%q", tc.want) {
+				t.Errorf("records %q, want %q", got, tc.want)
+			}
+			if tc.nul < 0 {
+				if len(f.Errs) > 0 {
+					t.Errorf("errors %v", f.Errs)
+				}
+				return
+			}
+			var ie *InputError
+			if len(f.Errs) != 1 || !errors.As(f.Errs[0], &ie) || !errors.Is(ie, ErrBinary) || ie.Offset != tc.nul || ie.Path != p {
+				t.Fatalf("errors %v, want binary at byte %d", f.Errs, tc.nul)
+			}
+			if !strings.Contains(ie.Error(), "skipped") {
+				t.Errorf("message %q does not say the file is skipped", ie)
+			}
+		})
+	}
+}
+
+// Empty inputs, compressed or not, give no record and no error; a zstd frame cut after its header
+// is reported like a truncated gzip.
+func TestEmptyInputs(t *testing.T) {
+	dir := t.TempDir()
+	z := zst([]byte("some content that is compressed\n"))
+	for name, data := range map[string][]byte{"empty": nil, "empty.gz": gz(nil), "empty.zst": zst(nil), "blank": []byte("\n\r\n\n")} {
+		f := runOne(t, writeFile(t, filepath.Join(dir, name), data), Options{})
+		if len(f.recs) != 0 || len(f.Errs) != 0 {
+			t.Errorf("%s: records %v, errors %v", name, f.recs, f.Errs)
+		}
+	}
+	for name, data := range map[string][]byte{"header.zst": z[:6], "header.gz": gz(nil)[:10], "magic.gz": gz(nil)[:2]} {
+		f := runOne(t, writeFile(t, filepath.Join(dir, name), data), Options{})
+		if len(f.recs) != 0 || len(f.Errs) != 1 || !errors.Is(f.Errs[0], ErrTruncated) {
+			t.Errorf("%s: records %v, errors %v", name, f.recs, f.Errs)
+		}
+	}
+}
+
+// Cancelling the scan stops it while stdin is blocked in a Read that never returns.
+func TestCancelBlockedStdin(t *testing.T) {
+	pr, pw := io.Pipe()
+	defer pr.Close()
+	defer pw.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	got := make(chan int, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- Scan(ctx, []string{"-"}, Options{Stdin: pr}, func(_ int, b *Batch) error {
+			if len(b.Records) > 0 {
+				select {
+				case got <- len(b.Records):
+				default:
+				}
+			}
+			return nil
+		})
+	}()
+	if _, err := pw.Write([]byte("first line\n")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-got: // the line was delivered at once; the scan now waits for more input
+	case <-time.After(10 * time.Second): // a hang guard, not a timing assertion
+		cancel()
+		buf := make([]byte, 1<<20)
+		t.Fatalf("a line on stdin was not delivered while stdin stayed open\n%s", buf[:runtime.Stack(buf, true)])
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Scan returned %v", err)
+		}
+	case <-time.After(10 * time.Second): // a hang guard, not a timing assertion
+		t.Fatal("Scan did not return after cancel while stdin was blocked")
 	}
 }

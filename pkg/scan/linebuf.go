@@ -72,6 +72,13 @@ func (f *lineFramer) run() error {
 		if rerr != nil {
 			break
 		}
+		if f.w.stdin && len(f.w.recs) > 0 {
+			// Stdin may be a stream that pauses (tail -f, a terminal): what has arrived is
+			// delivered before waiting for more.
+			if err := f.w.emit(false); err != nil {
+				return err
+			}
+		}
 		if err := f.checkLong(); err != nil {
 			return err
 		}

@@ -179,6 +179,11 @@ var ErrLineTooLong = errors.New("line too long")
 // or corrupt. The complete events before the damage have been delivered; a partial last line has not.
 var ErrTruncated = errors.New("truncated or corrupt compressed stream")
 
+// ErrBinary is wrapped by the *InputError reported for a file whose decompressed content has a
+// NUL byte in its first 8 KiB: log files have none, so the file is taken for binary and skipped
+// (no records). InputError.Offset is the offset of the first NUL byte.
+var ErrBinary = errors.New("binary content")
+
 // ErrStop may be returned by a batch callback to end the scan early without an error.
 var ErrStop = fmt.Errorf("scan stopped")
 
@@ -198,6 +203,9 @@ func Scan(ctx context.Context, paths []string, opts Options, fn func(worker int,
 	}
 	if len(files) == 0 {
 		return ctx.Err()
+	}
+	if opts.Stdin != nil {
+		opts.Stdin = newCtxReader(ctx, opts.Stdin)
 	}
 	s := &scanner{ctx: ctx, opts: &opts, files: files, inputs: inputs, fn: fn}
 	stopCtx := context.AfterFunc(ctx, func() { s.fail(context.Cause(ctx)) })

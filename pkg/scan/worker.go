@@ -2,6 +2,7 @@ package scan
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -22,6 +23,9 @@ const (
 	minRead = 32 << 10
 	// shrinkAbove is the line buffer capacity above its initial size that is released after a file.
 	shrinkAbove = 8 << 20
+	// binaryProbe is how much of the decompressed content is looked at for a NUL byte, the sign
+	// of a binary file.
+	binaryProbe = 8 << 10
 )
 
 // worker reads files one at a time with buffers and decompressors it owns for its lifetime.
@@ -44,6 +48,8 @@ type worker struct {
 	// Per-file state.
 	file       *File
 	compressed string // "gzip", "zstd" or ""
+	binaryAt   int64  // offset of the NUL byte that makes the content binary, or -1
+	stdin      bool   // the file is stdin: records are delivered as soon as they are read
 	format     Format
 	seq        int
 	recs       []Record
@@ -104,6 +110,8 @@ func (w *worker) scanFile(i int) error {
 	w.recs, w.errs, w.msgBytes = w.recs[:0], nil, 0
 	w.sentComp, w.sentRaw = 0, 0
 	w.comp, w.raw = countReader{}, countReader{}
+	w.binaryAt = -1
+	w.stdin = in.stdin
 	defer w.release()
 
 	if in.err != nil {
@@ -129,8 +137,13 @@ func (w *worker) scanFile(i int) error {
 	w.comp.r = src
 
 	if err := w.open(); err != nil {
-		w.errs = append(w.errs, &InputError{Path: f.Path, Offset: 0, CompressedOffset: w.comp.n,
+		w.errs = append(w.errs, &InputError{Path: f.Path, Offset: 0, CompressedOffset: w.comp.n, Line: 1,
 			Err: fmt.Errorf("%w: %s header: %w", ErrTruncated, w.compressed, err)})
+		return w.emit(true)
+	}
+	if w.binaryAt >= 0 {
+		w.errs = append(w.errs, &InputError{Path: f.Path, Offset: w.binaryAt, CompressedOffset: -1,
+			Err: fmt.Errorf("%w (NUL byte in the first %d KiB of content); file skipped", ErrBinary, binaryProbe>>10)})
 		return w.emit(true)
 	}
 	if w.format == FormatFirehose {
@@ -237,7 +250,19 @@ func (w *worker) open() error {
 		w.br2.Reset(w.zd)
 		content = w.br2
 	}
-	head, err := content.Peek(readBufSize)
+	var head []byte
+	var err error
+	if w.stdin {
+		head, err = peekLine(content)
+	} else {
+		head, err = content.Peek(readBufSize)
+	}
+	if i := bytes.IndexByte(head[:min(len(head), binaryProbe)], 0); i >= 0 {
+		// Log files hold no NUL bytes; a file that does is binary (or not a log at all), and its
+		// "lines" would be noise. It is reported and skipped.
+		w.binaryAt = int64(i)
+		return nil
+	}
 	w.format = detectFormat(head)
 	w.raw.r = content
 	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
@@ -245,6 +270,24 @@ func (w *worker) open() error {
 		w.raw.r = &errAfter{r: content, err: err}
 	}
 	return nil
+}
+
+// peekLine peeks at the first bytes of a stream that may be slow (stdin from a pipe or a terminal):
+// as soon as they hold a non-blank line, the framing can be decided, so it does not wait for more
+// (a file peeks at up to readBufSize bytes). It returns at most readBufSize bytes.
+func peekLine(r *bufio.Reader) ([]byte, error) {
+	n := 1
+	for {
+		head, err := r.Peek(n)
+		if err != nil || len(head) >= readBufSize {
+			return head, err
+		}
+		head, _ = r.Peek(r.Buffered()) // Peek(n) returns n bytes; take all that have come
+		if bytes.IndexByte(bytes.TrimLeft(head, "\r\n\t "), '\n') >= 0 {
+			return head, nil
+		}
+		n = r.Buffered() + 1
+	}
 }
 
 // errAfter reads r and turns its io.EOF into err: the error a bufio.Reader reported from Peek and
