@@ -308,7 +308,7 @@ func (q *queryCmd) run(e *env) int {
 		fmt.Fprintf(e.stderr, "auditgrep: writing results: %v\n", werr)
 		return exitError
 	}
-	if file != nil && (e.ctx.Err() != nil || (q.Strict && inputErrs.Load() > 0)) {
+	if file != nil && (e.ctx.Err() != nil || (q.Strict && probs.n > 0)) {
 		// An interrupted or stopped run has partial results: leave no file (the deferred
 		// abort removes the temporary one).
 		file = nil
