@@ -81,7 +81,7 @@ fi
 # ---- data --------------------------------------------------------------------------------
 if [[ -z ${DATA:-} ]]; then
 	DATA=$work/data
-	cleanup_data="$DATA $DATA.jsonl $DATA.gen.txt"
+	cleanup_data="$DATA $DATA.jsonl $DATA.onefile $DATA.gen.txt"
 fi
 if [[ ! -d $DATA ]]; then
 	echo "run.sh: generating $SIZE into $DATA" >&2
@@ -139,6 +139,16 @@ measure() {
 }
 
 ag=$work/auditgrep
+
+# One large uncompressed kube-apiserver audit log (every audit event of the export, without the
+# export's timestamp prefix): the case where several cores must share one file.
+onefile=$DATA.onefile/audit.log
+if want auditgrep && [[ ! -s $onefile ]]; then
+	echo "run.sh: writing one large audit log into $onefile" >&2
+	mkdir -p "$DATA.onefile"
+	find "$DATA" -path '*/kube-apiserver-audit-*/*.gz' -print0 | sort -z | xargs -0 zcat | cut -c26- >"$onefile"
+fi
+onefileq='fields @timestamp, verb, requestURI, user.username, responseStatus.code'
 declare -A Q=(
 	[needle]='filter @logStream like /^kube-apiserver-audit/ | filter verb == "create" and objectRef.subresource == "eviction" | fields @timestamp, user.username, requestURI'
 	[stats]='filter @logStream like /^kube-apiserver-audit/ | stats count(*) by responseStatus.code'
@@ -157,6 +167,12 @@ for j in $JOBS; do
 		for name in $order; do
 			measure "$name" auditgrep "$j" "$RUNS" "'$ag' -j $j --format json $(q "${Q[$name]}") '$DATA'"
 		done
+		if have igzip; then
+			for name in needle stats; do
+				measure "$name" "auditgrep --decompressor igzip" "$j" "$RUNS" "'$ag' -j $j --decompressor igzip --format json $(q "${Q[$name]}") '$DATA'"
+			done
+		fi
+		measure "one-file-project" auditgrep "$j" "$RUNS" "'$ag' -j $j --format json $(q "$onefileq") '$onefile'"
 	fi
 	want decompress && measure decompress-only "klauspost gzip (bench/decompress)" "$j" "$RUNS" "'$work/decompress' -j $j '$DATA'"
 	if want zcat; then

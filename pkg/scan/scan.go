@@ -224,7 +224,8 @@ func Scan(ctx context.Context, paths []string, opts Options, fn func(worker int,
 	// call fn themselves.
 	readers := min(opts.Workers, len(files))
 	evaluators := opts.Workers
-	if len(files) >= 2*opts.Workers {
+	if len(files) >= 2*opts.Workers || opts.Workers == 1 {
+		// -j 1 means one goroutine doing everything, as the user asked.
 		evaluators = 0
 	}
 	pool := 2*evaluators + readers
