@@ -148,3 +148,136 @@ func TestShardedFormats(t *testing.T) {
 		t.Errorf("raw merge of non-raw partials: exit %d: %s", got.code, got.err)
 	}
 }
+
+func TestMergeRefusesBadPartials(t *testing.T) {
+	td := filepath.Join(testdataDir(t), "export")
+	dir := t.TempDir()
+	shard := func(q string, i, n int, name string, extra ...string) string {
+		p := filepath.Join(dir, name)
+		r := runArgs(append([]string{q, "--shard", fmt.Sprintf("%d/%d", i, n), "--partial-out", p}, append(extra, td)...)...)
+		if r.code != 0 {
+			t.Fatalf("shard: %d %s", r.code, r.err)
+		}
+		return p
+	}
+	q := `stats count(*) by verb`
+	a0, a1 := shard(q, 0, 2, "a0"), shard(q, 1, 2, "a1")
+	b1 := shard(`stats count(*) by user.username`, 1, 2, "b1")
+	c1 := shard(q, 1, 3, "c1")
+	g1 := shard(q, 1, 2, "g1", "--log-group", "other")
+	data, _ := os.ReadFile(a1)
+	trunc := filepath.Join(dir, "trunc")
+	os.WriteFile(trunc, data[:len(data)-10], 0o644)
+	corrupt := filepath.Join(dir, "corrupt")
+	bad := bytes.Clone(data)
+	bad[len(bad)/2] ^= 0x40
+	os.WriteFile(corrupt, bad, 0o644)
+	junk := filepath.Join(dir, "junk")
+	os.WriteFile(junk, []byte("{\"not\": \"a partial\"}\n"), 0o644)
+	empty := filepath.Join(dir, "empty")
+	os.WriteFile(empty, nil, 0o644)
+	for _, c := range []struct {
+		parts []string
+		want  string
+	}{
+		{[]string{a0, trunc}, trunc + ": corrupt partial result"},
+		{[]string{a0, corrupt}, corrupt + ": corrupt partial result"},
+		{[]string{junk, a1}, junk + ": not an auditgrep partial result"},
+		{[]string{a0, empty}, empty + ": corrupt partial result: truncated"},
+		{[]string{a0, b1}, b1 + ": is of another query"},
+		{[]string{a0, c1}, c1 + ": is shard 1/3"},
+		{[]string{a0, g1}, g1 + ": was run with other settings"},
+		{[]string{a0}, "missing shard 1/2"},
+		{[]string{a0, a1, a1}, a1 + ": is shard 1/2, and so is " + a1},
+		{[]string{filepath.Join(dir, "nope")}, "nope"},
+	} {
+		r := runArgs(append([]string{"merge"}, c.parts...)...)
+		if r.code != 2 || !strings.Contains(r.err, c.want) {
+			t.Errorf("merge %v: exit %d, stderr %q; want 2 and %q", c.parts, r.code, r.err, c.want)
+		}
+	}
+	if r := runArgs("merge", a1, a0); r.code != 0 {
+		t.Fatalf("good merge: %d %s", r.code, r.err)
+	}
+}
+
+func TestShardAgainstPlan(t *testing.T) {
+	td := filepath.Join(testdataDir(t), "export")
+	dir := t.TempDir()
+	plan := filepath.Join(dir, "plan.json")
+	pr := runArgs("plan", "--shards", "2", td)
+	os.WriteFile(plan, []byte(pr.out), 0o644)
+	// Another input list than the plan's.
+	sub := filepath.Join(td, "raw")
+	r := runArgs("stats count(*)", "--shard", "0/2", "--plan", plan, "--partial-out", filepath.Join(dir, "p"), sub)
+	if r.code != 2 || !strings.Contains(r.err, "do not match") {
+		t.Errorf("shard over other inputs: %d %s", r.code, r.err)
+	}
+	r = runArgs("stats count(*)", "--shard", "0/3", "--plan", plan, "--partial-out", filepath.Join(dir, "p"), td)
+	if r.code != 2 || !strings.Contains(r.err, "plan of 2 shards") {
+		t.Errorf("shard count other than the plan's: %d %s", r.code, r.err)
+	}
+	r = runArgs("stats count(*)", "--shard", "0/2", td)
+	if r.code != 2 || !strings.Contains(r.err, "--partial-out") {
+		t.Errorf("no --partial-out: %d %s", r.code, r.err)
+	}
+	r = runArgs("stats count(*)", "--shard", "0/2", "--partial-out", filepath.Join(dir, "p"), "-")
+	if r.code != 2 || !strings.Contains(r.err, "stdin") {
+		t.Errorf("stdin shard: %d %s", r.code, r.err)
+	}
+	r = runArgs("--explain", "stats count(*)", "--plan", plan, "--shard", "0/2", td)
+	if r.code != 0 || !strings.Contains(r.out, "shard 1: files") || !strings.Contains(r.out, "merge folds the groups") {
+		t.Errorf("explain: %d %s", r.code, r.out)
+	}
+}
+
+func TestShardSpecEnv(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	for _, c := range []struct {
+		spec string
+		vars map[string]string
+		i, n int
+		bad  string
+	}{
+		{"2/5", nil, 2, 5, ""},
+		{"env/4", map[string]string{"JOB_COMPLETION_INDEX": "3"}, 3, 4, ""},
+		{"env/4", map[string]string{"AWS_BATCH_JOB_ARRAY_INDEX": "1"}, 1, 4, ""},
+		{"env/4", map[string]string{"JOB_COMPLETION_INDEX": "2", "AWS_BATCH_JOB_ARRAY_INDEX": "2"}, 2, 4, ""},
+		{"env/4", map[string]string{"JOB_COMPLETION_INDEX": "2", "AWS_BATCH_JOB_ARRAY_INDEX": "1"}, 0, 0, "disagree"},
+		{"env/4", nil, 0, 0, "neither"},
+		{"env/4", map[string]string{"AWS_BATCH_JOB_ARRAY_INDEX": "4"}, 0, 0, "not in 0..3"},
+		{"5/5", nil, 0, 0, "not in 0..4"},
+		{"1/0", nil, 0, 0, "positive"},
+		{"3", nil, 0, 0, "want i/N"},
+	} {
+		i, n, err := shardSpec(c.spec, env(c.vars))
+		if c.bad != "" {
+			if err == nil || !strings.Contains(err.Error(), c.bad) {
+				t.Errorf("%s %v: err %v, want %q", c.spec, c.vars, err, c.bad)
+			}
+			continue
+		}
+		if err != nil || i != c.i || n != c.n {
+			t.Errorf("%s %v: %d/%d %v", c.spec, c.vars, i, n, err)
+		}
+	}
+	// Through the CLI, from the environment.
+	td := filepath.Join(testdataDir(t), "export")
+	dir := t.TempDir()
+	q := `stats count(*) as n by verb`
+	var parts []string
+	for i, v := range []string{"JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX"} {
+		t.Setenv("JOB_COMPLETION_INDEX", "")
+		t.Setenv("AWS_BATCH_JOB_ARRAY_INDEX", "")
+		t.Setenv(v, fmt.Sprint(i))
+		p := filepath.Join(dir, v)
+		if r := runArgs(q, "--shard", "env/2", "--partial-out", p, td); r.code != 0 {
+			t.Fatalf("env shard: %d %s", r.code, r.err)
+		}
+		parts = append(parts, p)
+	}
+	single := runArgs(q, td)
+	if got := runArgs(append([]string{"merge"}, parts...)...); got.out != single.out || got.code != 0 {
+		t.Errorf("env shards merged:\n%s\nwant:\n%s", got.out, single.out)
+	}
+}
