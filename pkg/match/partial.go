@@ -541,7 +541,6 @@ func (x *Exec) mergeOne(s PartialSource, wk *worker, keepRaw bool) error {
 	return &PartialError{s.Name, fmt.Errorf("%w: %v", errCorrupt, d.err)}
 }
 
-
 // ShardCut says where a sharded run cuts this query between the shards and the merge, for
 // --explain.
 func (p *Program) ShardCut() string {

@@ -254,4 +254,3 @@ func BenchmarkMergeMillionGroups(b *testing.B) {
 		})
 	}
 }
-
