@@ -53,6 +53,9 @@ type cli struct {
 
 	Presets  presetsCmd  `cmd:"" help:"List the presets: name, description, parameters and query text."`
 	Discover discoverCmd `cmd:"" help:"List the discovered fields: name, type(s), count, example value."`
+
+	Plan  planCmd  `cmd:"" help:"Cut the inputs into N byte-balanced shards for a job runner: auditgrep plan --shards N PATH... > plan.json"`
+	Merge mergeCmd `cmd:"" help:"Merge the partial results of a sharded run (--shard) into the output of a single run."`
 }
 
 type queryCmd struct {
@@ -73,6 +76,7 @@ type queryCmd struct {
 
 	presetFlags `embed:""`
 	rangeFlags  `embed:""`
+	shardFlags  `embed:""`
 	Progress    string `enum:"auto,always,never" default:"auto" help:"Progress bar on stderr: auto (only when stderr is a terminal), always, never."`
 
 	// Two positionals rather than one slice: kong ends a slice positional at the first flag, so
@@ -144,6 +148,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return c.Presets.run(e)
 	case "discover", "discover <PATH>":
 		return c.Discover.run(e)
+	case "plan <PATH>":
+		return c.Plan.run(e)
+	case "merge <PARTIAL>":
+		return c.Merge.run(e)
 	default:
 		n := c.Query.run(e)
 		if ctx.Err() != nil {
@@ -210,7 +218,17 @@ func (q *queryCmd) run(e *env) int {
 	}
 	if q.Explain {
 		fmt.Fprint(e.stdout, prog.Explain())
+		if q.Shard != "" || q.Plan != "" {
+			q.explainShards(e.stdout, prog, paths)
+		}
 		return exitMatch
+	}
+	if q.Shard != "" {
+		return q.runShard(e, prog, text, paths, mopts, tr)
+	}
+	if q.Plan != "" || q.PartialOut != "" {
+		fmt.Fprintln(e.stderr, "auditgrep: --plan and --partial-out go with --shard i/N")
+		return exitError
 	}
 
 	format := q.Format

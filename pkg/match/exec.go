@@ -20,6 +20,9 @@ type ExecOptions struct {
 	// PendingBytes bounds the output held for files that are ahead of the one being written;
 	// <= 0 means 64 MiB.
 	PendingBytes int64
+	// FirstFile is the Index of the first file the scan delivers: 0, or the first file of a
+	// shard's range (scan.Options.FileLo).
+	FirstFile int
 }
 
 // RunStats are the counters of a run, like the console's statistics line.
@@ -95,6 +98,10 @@ type Exec struct {
 	stop     atomic.Bool
 
 	stats RunStats
+
+	// part is set when the run writes a shard's partial result (partial.go).
+	part    *penc
+	partHdr PartialHeader
 }
 
 // NewExec prepares a run writing to w.
@@ -105,7 +112,7 @@ func NewExec(p *Program, w Writer, opts ExecOptions) *Exec {
 	if opts.PendingBytes <= 0 {
 		opts.PendingBytes = 64 << 20
 	}
-	x := &Exec{p: p, w: w, opts: opts, pending: map[[2]int]*batchOut{}}
+	x := &Exec{p: p, w: w, opts: opts, pending: map[[2]int]*batchOut{}, nextFile: opts.FirstFile}
 	x.cond = sync.NewCond(&x.mu)
 	x.stream = len(p.stats) == 0 && len(p.sortKeys) == 0 && len(p.dedup) == 0 && p.strict == nil
 	if e, ok := w.(RowEncoder); ok && x.stream {

@@ -27,21 +27,10 @@ func newGroupTable(st *statsStage) *groupTable {
 }
 
 func (t *groupTable) add(r *rowState) {
-	t.keyBuf = t.keyBuf[:0]
 	for i, k := range t.st.keys {
-		v := k(r)
-		t.vals[i] = v
-		// Keys are told apart by kind class and rendered text, so 200 (a number) and "200" (a
-		// string) group together, as CloudWatch shows them identically.
-		if v.Kind == Absent {
-			t.keyBuf = append(t.keyBuf, 0)
-		} else {
-			t.keyBuf = append(t.keyBuf, 1)
-			t.keyBuf = strconv.AppendInt(t.keyBuf, int64(len(v.Render())), 10)
-			t.keyBuf = append(t.keyBuf, ':')
-			t.keyBuf = append(t.keyBuf, v.Render()...)
-		}
+		t.vals[i] = k(r)
 	}
+	t.keyBuf = appendGroupKey(t.keyBuf[:0], t.vals)
 	g := t.m[string(t.keyBuf)]
 	if g == nil {
 		g = &group{keys: make([]Value, len(t.vals)), states: make([]aggFunc, len(t.st.aggs)), first: r.ord}
@@ -67,6 +56,38 @@ func (t *groupTable) add(r *rowState) {
 	}
 	for i, a := range t.st.aggs {
 		g.states[i].add(a.arg(r), ts, hasTs, r.ord)
+	}
+}
+
+// appendGroupKey appends the map key of a tuple of `by` values. Keys are told apart by kind
+// class and rendered text, so 200 (a number) and "200" (a string) group together, as CloudWatch
+// shows them identically.
+func appendGroupKey(b []byte, vals []Value) []byte {
+	for _, v := range vals {
+		if v.Kind == Absent {
+			b = append(b, 0)
+		} else {
+			b = append(b, 1)
+			b = strconv.AppendInt(b, int64(len(v.Render())), 10)
+			b = append(b, ':')
+			b = append(b, v.Render()...)
+		}
+	}
+	return b
+}
+
+// mergeGroup folds the group og (whose key is key) into t.
+func (t *groupTable) mergeGroup(key []byte, og *group) {
+	g := t.m[string(key)]
+	if g == nil {
+		t.m[string(key)] = og
+		return
+	}
+	for i := range g.states {
+		g.states[i].merge(og.states[i])
+	}
+	if og.first < g.first {
+		g.first = og.first
 	}
 }
 

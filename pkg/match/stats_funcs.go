@@ -18,6 +18,10 @@ type aggFunc interface {
 	add(v Value, ts int64, hasTs bool, ord uint64)
 	merge(o aggFunc) // o is of the same concrete type
 	result() Value   // Absent when nothing was added (except count: 0)
+	// encode writes the state exactly, for a partial result of a sharded run (partial.go);
+	// decode reads it into a fresh state made by the aggregate's newFn.
+	encode(e *penc)
+	decode(d *pdec)
 }
 
 // aggDef is a stats aggregate function.

@@ -161,6 +161,23 @@ type Options struct {
 	// OnFiles, when set, is called once with the expanded input list before any file is read
 	// (a progress display learns the total size from File.Size). It must not keep the slice.
 	OnFiles func(files []File)
+	// FileLo and FileHi, when HasFileRange is set, restrict the scan to the files at positions
+	// [FileLo, FileHi) of the expanded input list (a shard of a sharded run). The files keep
+	// their Index in the whole list, so event positions are the same as in a run over all of it.
+	FileLo, FileHi int
+	HasFileRange   bool
+}
+
+// ErrFileRange is returned by Scan when Options.FileLo/FileHi do not fit the expanded input
+// list (the inputs changed since the range was computed).
+var ErrFileRange = errors.New("file range does not fit the input list")
+
+// Expand returns the input list Scan would read for paths: directories walked recursively in
+// lexical order, "-" as stdin, files reached twice listed once. Paths that cannot be used are in
+// the list too, with Size 0.
+func Expand(paths []string, haveStdin bool) []File {
+	files, _ := expand(paths, haveStdin)
+	return files
 }
 
 const (
@@ -198,6 +215,12 @@ var ErrStop = fmt.Errorf("scan stopped")
 func Scan(ctx context.Context, paths []string, opts Options, fn func(worker int, b *Batch) error) error {
 	opts = opts.withDefaults()
 	files, inputs := expand(paths, opts.Stdin != nil)
+	if opts.HasFileRange {
+		if opts.FileLo < 0 || opts.FileLo > opts.FileHi || opts.FileHi > len(files) {
+			return fmt.Errorf("%w: files [%d, %d) of %d", ErrFileRange, opts.FileLo, opts.FileHi, len(files))
+		}
+		files, inputs = files[opts.FileLo:opts.FileHi], inputs[opts.FileLo:opts.FileHi]
+	}
 	if opts.OnFiles != nil {
 		opts.OnFiles(files)
 	}

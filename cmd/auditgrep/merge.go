@@ -1,0 +1,120 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/auditgrep/auditgrep/pkg/export"
+	"github.com/auditgrep/auditgrep/pkg/match"
+)
+
+// mergeCmd is the final half of a sharded run: `auditgrep merge [--format ...] [-o FILE] PARTIAL...`.
+type mergeCmd struct {
+	Format   string   `enum:"auto,json,table,csv,parquet,raw" default:"auto" help:"Output format, as for a query (raw needs shards run with --format raw)."`
+	Output   string   `short:"o" placeholder:"FILE" help:"Write results to FILE (format from the extension) instead of stdout."`
+	Stats    bool     `help:"Print the run's counters (summed over the shards) on stderr at the end."`
+	Partials []string `arg:"" name:"PARTIAL" help:"The partial results of every shard (--partial-out files), in any order."`
+}
+
+func (c *mergeCmd) run(e *env) int {
+	fail := func(err error) int {
+		fmt.Fprintf(e.stderr, "auditgrep: %v\n", err)
+		return exitError
+	}
+	start := time.Now()
+	var srcs []match.PartialSource
+	for _, name := range c.Partials {
+		f, err := os.Open(name)
+		if err != nil {
+			return fail(err)
+		}
+		defer f.Close()
+		fi, err := f.Stat()
+		if err != nil {
+			return fail(err)
+		}
+		srcs = append(srcs, match.PartialSource{Name: name, R: f, Size: fi.Size()})
+	}
+	ps, err := match.OpenPartials(srcs)
+	if err != nil {
+		return fail(err)
+	}
+	if v := partialVersion(); ps.Header.Version != v {
+		return fail(fmt.Errorf("%s: written by %s; this is %s", ps.Shards[0].Name, ps.Header.Version, v))
+	}
+	text := ps.Header.Query
+	qy, err := match.Parse(text)
+	if err != nil {
+		printQueryError(e.stderr, text, err)
+		return exitError
+	}
+	prog, err := match.Compile(qy, ps.Header.Options())
+	if err != nil {
+		printQueryError(e.stderr, text, err)
+		return exitError
+	}
+
+	format := c.Format
+	out := e.stdout
+	var file *outputFile
+	if c.Output != "" {
+		if format == "auto" {
+			format = formatFromExt(c.Output)
+		}
+		if file, err = createOutput(c.Output); err != nil {
+			return fail(err)
+		}
+		defer file.abort()
+		out = file.f
+	} else if format == "auto" {
+		format = "json"
+		if isTerminal(e.stdout) {
+			format = "table"
+		}
+	}
+	if format == "raw" && prog.HasStats() {
+		return fail(errors.New("--format raw prints matching events, but this query aggregates them with stats: use json, table or csv"))
+	}
+	if format == "parquet" && file == nil {
+		return fail(errors.New("--format parquet writes a binary file: give it with -o FILE.parquet"))
+	}
+	var w match.Writer
+	switch format {
+	case "json":
+		w = export.NewJSON(out)
+	case "table":
+		w = export.NewTable(out)
+	case "csv":
+		w = export.NewCSV(out)
+	case "raw":
+		w = export.NewRaw(out)
+	case "parquet":
+		w = export.NewParquet(out, parquetMeta(text))
+	}
+	st, err := ps.Merge(prog, w, format == "raw")
+	if err != nil {
+		if errors.Is(err, syscall.EPIPE) {
+			return exitMatch
+		}
+		return fail(err)
+	}
+	if file != nil {
+		if err := file.commit(); err != nil {
+			return fail(err)
+		}
+	}
+	if c.Stats {
+		printStats(e.stderr, st, time.Since(start))
+	}
+	if st.InputErrors > 0 {
+		fmt.Fprintf(e.stderr, "auditgrep: the shards reported %d input errors (see their logs); the output covers the rest of the input\n", st.InputErrors)
+		return exitError
+	}
+	if st.RowsOut == 0 {
+		return exitNoMatch
+	}
+	return exitMatch
+}
