@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -19,21 +20,45 @@ type extGzip struct {
 	out    io.ReadCloser
 	stderr *capBuffer
 	done   bool
+	// feed is closed when the goroutine copying the compressed bytes to the process ends.
+	feed chan struct{}
 }
 
 func startExtGzip(command string, in io.Reader) (*extGzip, error) {
 	cmd := exec.Command(command, "-dc")
-	cmd.Stdin = in
 	e := &extGzip{name: filepath.Base(command), cmd: cmd, stderr: &capBuffer{max: 4096}}
 	cmd.Stderr = e.stderr
-	out, err := cmd.StdoutPipe()
+	// Our own pipes, enlarged: with the default 64 KiB the decompressor and the reader wake each
+	// other for every 64 KiB of output, and the switches cost more than ISA-L saves.
+	pr, pw, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
-	e.out = out
+	inR, inW, err := os.Pipe()
+	if err != nil {
+		pr.Close()
+		pw.Close()
+		return nil, err
+	}
+	growPipe(pr)
+	growPipe(inW)
+	cmd.Stdout, cmd.Stdin = pw, inR
 	if err := cmd.Start(); err != nil {
+		pr.Close()
+		pw.Close()
+		inR.Close()
+		inW.Close()
 		return nil, fmt.Errorf("starting %s: %w", command, err)
 	}
+	pw.Close()
+	inR.Close()
+	e.out = pr
+	e.feed = make(chan struct{})
+	go func() {
+		defer close(e.feed)
+		io.Copy(inW, in)
+		inW.Close()
+	}()
 	return e, nil
 }
 
@@ -46,6 +71,8 @@ func (e *extGzip) Read(p []byte) (int, error) {
 	n, err := e.out.Read(p)
 	if err == io.EOF {
 		e.done = true
+		e.out.Close()
+		<-e.feed
 		if werr := e.cmd.Wait(); werr != nil {
 			msg := strings.TrimSpace(e.stderr.String())
 			if msg == "" {
@@ -66,6 +93,7 @@ func (e *extGzip) stop() {
 	e.done = true
 	e.cmd.Process.Kill()
 	e.out.Close()
+	<-e.feed // the copy ends when the killed process's stdin breaks
 	if err := e.cmd.Wait(); err != nil {
 		var ee *exec.ExitError
 		_ = errors.As(err, &ee) // killed on purpose: nothing to report

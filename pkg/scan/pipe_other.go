@@ -1,0 +1,7 @@
+//go:build !linux
+
+package scan
+
+import "os"
+
+func growPipe(*os.File) {}
