@@ -23,7 +23,8 @@
 # seconds, CPU seconds (user+sys, children included), peak RSS (largest process), MB/s
 # (uncompressed bytes of the whole export / wall; 1 MB = 10^6 bytes), rows out, and
 # wall / auditgrep's wall for the same query and worker count (decompress-only rows: vs
-# auditgrep's needle query).
+# auditgrep's needle query). one-file-project reads one uncompressed audit log made of every audit
+# event of the export (its MB/s is over that file's size): several cores sharing one file.
 #
 # Tools (missing ones are reported and skipped):
 #   auditgrep       go build ./cmd/auditgrep, the five queries below, --format json to /dev/null
@@ -216,12 +217,13 @@ done
 	echo
 	echo "| query | tool | -j | wall s | CPU s | peak RSS MB | MB/s | rows | ÷ auditgrep |"
 	echo "| --- | --- | --: | --: | --: | --: | --: | --: | --: |"
-	awk -F'\t' -v bytes="$bytes" -v needle="$want_needle" '
+	onebytes=$(stat -c %s "$onefile" 2>/dev/null || echo 0)
+	awk -F'\t' -v bytes="$bytes" -v onebytes="$onebytes" -v needle="$want_needle" '
 		{ q[NR]=$1; t[NR]=$2; j[NR]=$3; w[NR]=$4; c[NR]=$5; r[NR]=$6; n[NR]=$7
 		  if ($2 == "auditgrep") ag[$1 "/" $3] = $4 }
 		END {
-			split("needle stats project sortlimit regex decompress-only", order, " ")
-			for (o = 1; o <= 6; o++) for (i = 1; i <= NR; i++) {
+			split("needle stats project sortlimit regex one-file-project decompress-only", order, " ")
+			for (o = 1; o <= 7; o++) for (i = 1; i <= NR; i++) {
 				if (q[i] != order[o]) continue
 				ref = ag[(q[i] == "decompress-only" ? "needle" : q[i]) "/" j[i]]
 				ratio = (ref > 0) ? sprintf("%.2f", w[i] / ref) : "-"
@@ -229,7 +231,8 @@ done
 				if (q[i] == "decompress-only") rows = "-"
 				else if (q[i] == "needle" && needle != "" && t[i] !~ /^rg/ && n[i] != needle) rows = rows " (want " needle ")"
 				tool = t[i]; gsub(/\|/, "\\|", tool)
-				printf "| %s | %s | %s | %.2f | %.2f | %s | %.0f | %s | %s |\n", q[i], tool, j[i], w[i], c[i], r[i], bytes / w[i] / 1e6, rows, ratio
+				b = (q[i] == "one-file-project") ? onebytes : bytes
+				printf "| %s | %s | %s | %.2f | %.2f | %s | %.0f | %s | %s |\n", q[i], tool, j[i], w[i], c[i], r[i], b / w[i] / 1e6, rows, ratio
 			}
 		}' "$rows_tsv"
 } | tee "$OUT"
