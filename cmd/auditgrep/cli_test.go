@@ -6,6 +6,7 @@ import (
 
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -177,5 +178,32 @@ func TestDecompressorIgzip(t *testing.T) {
 	ext, stderr, code2 := runCLI(t, "", "--format", "json", "--decompressor", "igzip", q, td)
 	if code1 != 0 || code2 != 0 || builtin != ext || builtin == "" {
 		t.Fatalf("exit %d/%d, %d vs %d bytes, stderr %q", code1, code2, len(builtin), len(ext), stderr)
+	}
+}
+
+// Tab completion: a shell's request (COMP_LINE) is answered from the kong model, with the query
+// command's flags at the top level and presets and enum values predicted.
+func TestShellCompletion(t *testing.T) {
+	for _, tc := range []struct{ line, want string }{
+		{"auditgrep --pre", "--preset\n"},
+		{"auditgrep --preset fargate-p", "fargate-patching\n"},
+		{"auditgrep --decompressor ig", "igzip\n"},
+		{"auditgrep disc", "discover\n"},
+		{"auditgrep discover --for", "--format\n"},
+	} {
+		t.Setenv("COMP_LINE", tc.line)
+		t.Setenv("COMP_POINT", strconv.Itoa(len(tc.line)))
+		out, _, code := runCLI(t, "")
+		if code != 0 || out != tc.want {
+			t.Errorf("%q: exit %d, completions %q, want %q", tc.line, code, out, tc.want)
+		}
+	}
+	os.Unsetenv("COMP_LINE")
+	os.Unsetenv("COMP_POINT")
+	for _, sh := range []string{"bash", "zsh", "fish"} {
+		out, stderr, code := runCLI(t, "", "completion", "-c", sh)
+		if code != 0 || !strings.Contains(out, "auditgrep") {
+			t.Errorf("completion -c %s: exit %d, %q %q", sh, code, out, stderr)
+		}
 	}
 }

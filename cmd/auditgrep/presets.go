@@ -11,7 +11,7 @@ import (
 
 // presetFlags select a preset instead of a query text.
 type presetFlags struct {
-	Preset string            `placeholder:"NAME" help:"Run the named preset (auditgrep presets lists them); every argument is then a PATH."`
+	Preset string            `placeholder:"NAME" predictor:"preset" help:"Run the named preset (auditgrep presets lists them); every argument is then a PATH."`
 	Param  map[string]string `short:"p" placeholder:"KEY=VALUE" help:"A preset parameter (repeatable): -p namespace=default -p pod=web-1."`
 }
 

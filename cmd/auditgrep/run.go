@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/alecthomas/kong"
+	kongcompletion "github.com/jotaen/kong-completion"
+	"github.com/posener/complete"
 	"golang.org/x/term"
 
 	"github.com/auditgrep/auditgrep/pkg/export"
@@ -56,6 +58,8 @@ type cli struct {
 
 	Plan  planCmd  `cmd:"" help:"Cut the inputs into N byte-balanced shards for a job runner: auditgrep plan --shards N PATH... > plan.json"`
 	Merge mergeCmd `cmd:"" help:"Merge the partial results of a sharded run (--shard) into the output of a single run."`
+
+	Completion kongcompletion.Completion `cmd:"" help:"Print how to turn on tab completion for bash, zsh or fish (-c: the code itself)."`
 }
 
 type queryCmd struct {
@@ -82,7 +86,7 @@ type queryCmd struct {
 	// Two positionals rather than one slice: kong ends a slice positional at the first flag, so
 	// `auditgrep QUERY --format csv DIR` needs the paths to be a positional of their own.
 	Query string   `arg:"" optional:"" name:"QUERY" help:"The query, in CloudWatch Logs Insights syntax (with -f, the first PATH)."`
-	Paths []string `arg:"" optional:"" name:"PATH" help:"Files, directories, or - for stdin (default: stdin)."`
+	Paths []string `arg:"" optional:"" name:"PATH" predictor:"file" help:"Files, directories, or - for stdin (default: stdin)."`
 }
 
 type versionCmd struct{}
@@ -118,6 +122,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "auditgrep: %v\n", err)
 		return exitError
 	}
+	// Tab completion: when the shell asks (COMP_LINE is set), answer from the kong model and stop.
+	if completeShell(parser, stdout) {
+		return 0
+	}
 	kctx, err := func() (k *kong.Context, err error) {
 		defer func() {
 			if r := recover(); r != nil {
@@ -143,6 +151,23 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch kctx.Command() {
 	case "version":
 		fmt.Fprintln(stdout, versionString())
+		return 0
+	case "completion", "completion <shell>":
+		// Run ends with kong's exit (our hook panics with the code) after printing.
+		err := func() (err error) {
+			defer func() {
+				if r := recover(); r != nil {
+					if _, ok := r.(exitCode); !ok {
+						panic(r)
+					}
+				}
+			}()
+			return c.Completion.Run(kctx)
+		}()
+		if err != nil {
+			fmt.Fprintf(stderr, "auditgrep: completion: %v\n", err)
+			return exitError
+		}
 		return 0
 	case "presets", "presets <NAME>":
 		return c.Presets.run(e)
@@ -467,4 +492,30 @@ func gzipCommand(choice string) (string, error) {
 		return "", fmt.Errorf("--decompressor igzip: igzip is not on PATH (Debian/Ubuntu: apt-get install isal)")
 	}
 	return p, nil
+}
+
+func presetNames() []string {
+	var names []string
+	for _, p := range match.Presets() {
+		names = append(names, p.Name)
+	}
+	return names
+}
+
+// completeShell answers a shell's completion request, if this run is one. The query command is
+// the default, so its flags and arguments complete at the top level too, without naming it.
+func completeShell(parser *kong.Kong, stdout io.Writer) bool {
+	cmd, err := kongcompletion.Command(parser,
+		kongcompletion.WithPredictor("file", complete.PredictFiles("*")),
+		kongcompletion.WithPredictor("preset", complete.PredictSet(presetNames()...)))
+	if err != nil {
+		return false
+	}
+	if q, ok := cmd.Sub["query"]; ok {
+		cmd.Flags = q.GlobalFlags
+		cmd.Args = q.Args
+	}
+	c := complete.New("auditgrep", cmd)
+	c.Out = stdout
+	return c.Complete()
 }
