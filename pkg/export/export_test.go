@@ -66,7 +66,7 @@ func TestJSON(t *testing.T) {
 	f("bools", []match.Value{match.BoolV(true), match.BoolV(false), {Kind: match.Bool, Num: 1, Str: "true"}, {Kind: match.Bool, Str: "false"}},
 		`{"@timestamp":1,"a":0,"n":true,"b":false}`+"\n")
 	f("escapes", []match.Value{match.Str("q\"b\\s/<&>\n\r\t\x00\x1b[31mred\x7f"), match.Str("héllo ✓ \u2028"), match.Str("bad\xff\xfeend"), match.Str("")},
-		`{"@timestamp":"q\"b\\s/<&>\n\r\t\u0000\u001b[31mred`+"\x7f"+`","a":"héllo ✓ `+"\u2028"+`","n":"bad\ufffd\ufffdend","b":""}`+"\n")
+		`{"@timestamp":"q\"b\\s/<&>\n\r\t\u0000\u001b[31mred`+"\x7f"+`","a":"héllo ✓ \u2028","n":"bad\ufffd\ufffdend","b":""}`+"\n")
 	f("JSON @message embedded", []match.Value{ts, {Kind: match.String, Str: auditMsg + "\r\n", JSON: true}, {}, {}},
 		`{"@timestamp":"2021-08-11 09:29:13.095","a":`+auditMsg+"}\n")
 	f("JSON mark on a non-object is a string", []match.Value{{Kind: match.String, Str: "not {json", JSON: true}, {}, {}, {}},

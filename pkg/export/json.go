@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
-	"unicode/utf8"
 
 	"github.com/auditgrep/auditgrep/pkg/match"
 )
@@ -34,7 +33,7 @@ func NewJSON(w io.Writer) match.Writer {
 func (jw *jsonWriter) Begin(cols []string) error {
 	jw.keys = make([][]byte, len(cols))
 	for i, c := range cols {
-		k := appendJSONString(nil, c)
+		k := match.AppendJSONString(nil, c)
 		jw.keys[i] = append(k, ':')
 	}
 	return nil
@@ -81,13 +80,13 @@ func appendJSONValue(b []byte, v match.Value) []byte {
 				return append(b, obj...)
 			}
 		}
-		return appendJSONString(b, v.Str)
+		return match.AppendJSONString(b, v.Str)
 	case match.Number:
 		r := v.Render()
 		if isJSONNumber(r) {
 			return append(b, r...)
 		}
-		return appendJSONString(b, r)
+		return match.AppendJSONString(b, r)
 	case match.Bool:
 		switch v.Str {
 		case "true", "false":
@@ -106,7 +105,7 @@ func appendJSONValue(b []byte, v match.Value) []byte {
 		return appendStructure(b, v)
 	}
 	// Time, Period and anything newer: the rendered text as a string.
-	return appendJSONString(b, v.Render())
+	return match.AppendJSONString(b, v.Render())
 }
 
 // appendStructure encodes a List or Map from its elements.
@@ -121,7 +120,7 @@ func appendStructure(b []byte, v match.Value) []byte {
 			if i < len(v.Keys) {
 				k = v.Keys[i]
 			}
-			b = appendJSONString(b, k)
+			b = match.AppendJSONString(b, k)
 			b = append(b, ':')
 			b = appendElem(b, e)
 		}
@@ -206,50 +205,3 @@ func isJSONNumber(s string) bool {
 }
 
 const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s as a JSON string: '"', '\' and control characters escaped, valid
-// UTF-8 kept as is, each invalid byte replaced by \ufffd. No HTML escaping.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}

@@ -130,7 +130,7 @@ func jsonAppendValue(dst []byte, v Value) []byte {
 			if i < len(v.Keys) {
 				k = v.Keys[i]
 			}
-			dst = jsonQuote(dst, k)
+			dst = AppendJSONString(dst, k)
 			dst = append(dst, ':')
 			dst = jsonAppendValue(dst, e)
 		}
@@ -148,7 +148,7 @@ func jsonAppendValue(dst []byte, v Value) []byte {
 		if v.JSON && jsonValidObject([]byte(v.Str)) {
 			return append(dst, strings.TrimSpace(v.Str)...)
 		}
-		return jsonQuote(dst, v.Str)
+		return AppendJSONString(dst, v.Str)
 	case Number:
 		if v.Str != "" && jsonNumberEnd([]byte(v.Str), 0) == len(v.Str) {
 			return append(dst, v.Str...)
@@ -165,7 +165,7 @@ func jsonAppendValue(dst []byte, v Value) []byte {
 	case Absent:
 		return append(dst, "null"...)
 	}
-	return jsonQuote(dst, v.Render())
+	return AppendJSONString(dst, v.Render())
 }
 
 // jsonIndex is postfix access by key (json.status_code, json.`user.id`): the first value of key
@@ -246,10 +246,10 @@ func jsonArrayContains(v Value, x Value) Value {
 
 const jsonHexDigits = "0123456789abcdef"
 
-// jsonQuote appends s as a JSON string literal: like encoding/json without HTML escaping
+// AppendJSONString appends s as a JSON string literal: like encoding/json without HTML escaping
 // (quote, backslash and control characters escaped, \b \f \n \r \t by name, U+2028/U+2029 as
 // \u escapes), keeping valid UTF-8 and replacing each invalid byte with \ufffd.
-func jsonQuote(dst []byte, s string) []byte {
+func AppendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {

@@ -121,8 +121,8 @@ func TestJSONArrayFuncs(t *testing.T) {
 func TestJSONQuote(t *testing.T) {
 	f := func(in, want string) {
 		t.Helper()
-		if got := string(jsonQuote([]byte("x"), in)); got != "x"+want {
-			t.Fatalf("jsonQuote(%q) = %s, want %s", in, got[1:], want)
+		if got := string(AppendJSONString([]byte("x"), in)); got != "x"+want {
+			t.Fatalf("AppendJSONString(%q) = %s, want %s", in, got[1:], want)
 		}
 	}
 	f("", `""`)
@@ -137,8 +137,8 @@ func TestJSONQuote(t *testing.T) {
 		enc := json.NewEncoder(&sb)
 		enc.SetEscapeHTML(false)
 		enc.Encode(s)
-		if got := string(jsonQuote(nil, s)); got != strings.TrimSuffix(sb.String(), "\n") {
-			t.Fatalf("jsonQuote(%q) = %s, encoding/json %s", s, got, sb.String())
+		if got := string(AppendJSONString(nil, s)); got != strings.TrimSuffix(sb.String(), "\n") {
+			t.Fatalf("AppendJSONString(%q) = %s, encoding/json %s", s, got, sb.String())
 		}
 	}
 }
@@ -190,10 +190,10 @@ func FuzzJSONValue(f *testing.F) {
 		if v.Kind != Absent && !json.Valid([]byte(jsonStringify(v))) {
 			t.Fatalf("invalid stringify output")
 		}
-		q := jsonQuote(nil, string(msg))
+		q := AppendJSONString(nil, string(msg))
 		var back string
 		if err := json.Unmarshal(q, &back); err != nil || back != jsonFixUTF8(string(msg)) {
-			t.Fatalf("jsonQuote(%q) = %s does not decode back: %v", msg, q, err)
+			t.Fatalf("AppendJSONString(%q) = %s does not decode back: %v", msg, q, err)
 		}
 	})
 }

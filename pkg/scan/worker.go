@@ -200,17 +200,8 @@ func (w *worker) open() error {
 		}
 		w.ext = ext
 		w.br2.Reset(ext)
-		content = w.br2
-		if m, _ := content.Peek(2); isGzip(m) {
-			if w.gz2 == nil {
-				w.gz2 = new(gzip.Reader)
-			}
-			if err := w.gz2.Reset(w.br2); err != nil {
-				return err
-			}
-			w.gz2.Multistream(true)
-			w.br3.Reset(w.gz2)
-			content = w.br3
+		if content, err = w.innerGzip(); err != nil {
+			return err
 		}
 	case isGzip(magic):
 		w.compressed = "gzip"
@@ -222,18 +213,9 @@ func (w *worker) open() error {
 		}
 		w.gz1.Multistream(true)
 		w.br2.Reset(w.gz1)
-		content = w.br2
-		// Firehose deliveries are sometimes gzipped again as a whole.
-		if m, _ := content.Peek(2); isGzip(m) {
-			if w.gz2 == nil {
-				w.gz2 = new(gzip.Reader)
-			}
-			if err := w.gz2.Reset(w.br2); err != nil {
-				return err
-			}
-			w.gz2.Multistream(true)
-			w.br3.Reset(w.gz2)
-			content = w.br3
+		var err error
+		if content, err = w.innerGzip(); err != nil {
+			return err
 		}
 	case isZstd(magic):
 		w.compressed = "zstd"
@@ -288,6 +270,23 @@ func peekLine(r *bufio.Reader) ([]byte, error) {
 		}
 		n = r.Buffered() + 1
 	}
+}
+
+// innerGzip returns the content behind the first gzip layer (in br2): Firehose deliveries are
+// sometimes gzipped again as a whole, so a second layer is unwrapped too.
+func (w *worker) innerGzip() (*bufio.Reader, error) {
+	if m, _ := w.br2.Peek(2); !isGzip(m) {
+		return w.br2, nil
+	}
+	if w.gz2 == nil {
+		w.gz2 = new(gzip.Reader)
+	}
+	if err := w.gz2.Reset(w.br2); err != nil {
+		return nil, err
+	}
+	w.gz2.Multistream(true)
+	w.br3.Reset(w.gz2)
+	return w.br3, nil
 }
 
 // errAfter reads r and turns its io.EOF into err: the error a bufio.Reader reported from Peek and
