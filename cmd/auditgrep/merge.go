@@ -7,7 +7,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/auditgrep/auditgrep/pkg/export"
 	"github.com/auditgrep/auditgrep/pkg/match"
 )
 
@@ -57,42 +56,13 @@ func (c *mergeCmd) run(e *env) int {
 		return exitError
 	}
 
-	format := c.Format
-	out := e.stdout
-	var file *outputFile
-	if c.Output != "" {
-		if format == "auto" {
-			format = formatFromExt(c.Output)
-		}
-		if file, err = createOutput(c.Output); err != nil {
-			return fail(err)
-		}
+	o, err := openOutput(e.stdout, c.Format, c.Output, prog, text)
+	if err != nil {
+		return fail(err)
+	}
+	format, w, file := o.format, o.w, o.file
+	if file != nil {
 		defer file.abort()
-		out = file.f
-	} else if format == "auto" {
-		format = "json"
-		if isTerminal(e.stdout) {
-			format = "table"
-		}
-	}
-	if format == "raw" && prog.HasStats() {
-		return fail(errors.New("--format raw prints matching events, but this query aggregates them with stats: use json, table or csv"))
-	}
-	if format == "parquet" && file == nil {
-		return fail(errors.New("--format parquet writes a binary file: give it with -o FILE.parquet"))
-	}
-	var w match.Writer
-	switch format {
-	case "json":
-		w = export.NewJSON(out)
-	case "table":
-		w = export.NewTable(out)
-	case "csv":
-		w = export.NewCSV(out)
-	case "raw":
-		w = export.NewRaw(out)
-	case "parquet":
-		w = export.NewParquet(out, parquetMeta(text))
 	}
 	st, err := ps.Merge(prog, w, format == "raw")
 	if err != nil {

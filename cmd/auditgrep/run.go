@@ -21,7 +21,6 @@ import (
 	"github.com/posener/complete"
 	"golang.org/x/term"
 
-	"github.com/auditgrep/auditgrep/pkg/export"
 	"github.com/auditgrep/auditgrep/pkg/match"
 	"github.com/auditgrep/auditgrep/pkg/scan"
 )
@@ -256,46 +255,14 @@ func (q *queryCmd) run(e *env) int {
 		return exitError
 	}
 
-	format := q.Format
-	out := e.stdout
-	var file *outputFile
-	if q.Output != "" {
-		if format == "auto" {
-			format = formatFromExt(q.Output)
-		}
-		file, err = createOutput(q.Output)
-		if err != nil {
-			fmt.Fprintf(e.stderr, "auditgrep: %v\n", err)
-			return exitError
-		}
+	o, err := openOutput(e.stdout, q.Format, q.Output, prog, text)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "auditgrep: %v\n", err)
+		return exitError
+	}
+	format, w, file := o.format, o.w, o.file
+	if file != nil {
 		defer file.abort()
-		out = file.f
-	} else if format == "auto" {
-		format = "json"
-		if isTerminal(e.stdout) {
-			format = "table"
-		}
-	}
-	if format == "raw" && prog.HasStats() {
-		fmt.Fprintln(e.stderr, "auditgrep: --format raw prints matching events, but this query aggregates them with stats: use json, table or csv")
-		return exitError
-	}
-	if format == "parquet" && file == nil {
-		fmt.Fprintln(e.stderr, "auditgrep: --format parquet writes a binary file: give it with -o FILE.parquet")
-		return exitError
-	}
-	var w match.Writer
-	switch format {
-	case "json":
-		w = export.NewJSON(out)
-	case "table":
-		w = export.NewTable(out)
-	case "csv":
-		w = export.NewCSV(out)
-	case "raw":
-		w = export.NewRaw(out)
-	case "parquet":
-		w = export.NewParquet(out, parquetMeta(text))
 	}
 
 	jobs := q.Jobs
