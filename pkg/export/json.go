@@ -2,7 +2,6 @@ package export
 
 import (
 	"bufio"
-	"encoding/json"
 	"io"
 
 	"github.com/auditgrep/auditgrep/pkg/match"
@@ -97,50 +96,11 @@ func appendJSONValue(b []byte, v match.Value) []byte {
 		}
 		return append(b, '0')
 	case match.List, match.Map:
-		// Render is the project's canonical JSON for structures; fall back to encoding the
-		// elements here when it is empty or not JSON, so that a line always parses.
-		if r := v.Render(); r != "" && json.Valid([]byte(r)) {
-			return append(b, r...)
-		}
-		return appendStructure(b, v)
+		// Render is pkg/match's compact JSON of the structure (jsonStringify): always valid.
+		return append(b, v.Render()...)
 	}
 	// Time, Period and anything newer: the rendered text as a string.
 	return match.AppendJSONString(b, v.Render())
-}
-
-// appendStructure encodes a List or Map from its elements.
-func appendStructure(b []byte, v match.Value) []byte {
-	if v.Kind == match.Map {
-		b = append(b, '{')
-		for i, e := range v.Elems {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			k := ""
-			if i < len(v.Keys) {
-				k = v.Keys[i]
-			}
-			b = match.AppendJSONString(b, k)
-			b = append(b, ':')
-			b = appendElem(b, e)
-		}
-		return append(b, '}')
-	}
-	b = append(b, '[')
-	for i, e := range v.Elems {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendElem(b, e)
-	}
-	return append(b, ']')
-}
-
-func appendElem(b []byte, e match.Value) []byte {
-	if e.Kind == match.Absent {
-		return append(b, "null"...)
-	}
-	return appendJSONValue(b, e)
 }
 
 // trimJSONObject returns s without trailing whitespace when it looks like a JSON object. The

@@ -3,7 +3,6 @@ package match_test
 import (
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/auditgrep/auditgrep/pkg/match"
@@ -63,47 +62,11 @@ func batches(events []string, perBatch int) []*scan.Batch {
 	return out
 }
 
+// runQuery compiles q with the default test options (a log group and account for @log) and
+// feeds the events to it as the scanner would, one goroutine per file (runQueryOpts).
 func runQuery(t *testing.T, q string, events []string, workers int) (*capture, error) {
 	t.Helper()
-	pq, err := match.Parse(q)
-	if err != nil {
-		return nil, err
-	}
-	prog, err := match.Compile(pq, match.Options{LogGroup: "/aws/eks/demo/cluster", Account: "111122223333"})
-	if err != nil {
-		return nil, err
-	}
-	c := &capture{}
-	x := match.NewExec(prog, c, match.ExecOptions{Workers: workers, KeepRaw: true})
-	bs := batches(events, 2)
-	// Feed batches from several goroutines, one file per goroutine, as the scanner does.
-	var wg sync.WaitGroup
-	byFile := map[int][]*scan.Batch{}
-	for _, b := range bs {
-		byFile[b.File.Index] = append(byFile[b.File.Index], b)
-	}
-	sem := make(chan int, workers)
-	for i := 0; i < workers; i++ {
-		sem <- i
-	}
-	for f := 0; f < len(byFile); f++ {
-		wid := <-sem
-		wg.Add(1)
-		go func(f, wid int) {
-			defer wg.Done()
-			defer func() { sem <- wid }()
-			for _, b := range byFile[f] {
-				if err := x.Batch(wid, b); err != nil {
-					return
-				}
-			}
-		}(f, wid)
-	}
-	wg.Wait()
-	if _, err := x.Finish(); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return runQueryOpts(t, q, events, workers, match.Options{})
 }
 
 var audit = []string{
