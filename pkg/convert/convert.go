@@ -63,9 +63,9 @@ type Stats struct {
 // whose file is not open and maxOpen are, the least recently used is finished; a file that has
 // not had an event for idleRows events of its input is finished too. Both depend only on the
 // input's events, never on timing, so the output is the same for any number of workers.
-const (
+var (
 	maxOpen  = 8
-	idleRows = 1 << 16
+	idleRows = int64(1 << 16)
 )
 
 // PartPrefix starts every part file's name: part-<list>-<file>-<n>.parquet, where list is the

@@ -23,6 +23,9 @@ const (
 	RowGroupRows  = 1 << 20
 )
 
+// The row group limits in force; tests lower them.
+var rowGroupBytes, rowGroupRows = RowGroupBytes, RowGroupRows
+
 // pageBufferSize is the uncompressed size at which a column's page is cut and compressed;
 // every open part file holds up to this much per column.
 const pageBufferSize = 256 << 10
@@ -73,7 +76,7 @@ func (p *partWriter) write(row parquet.Row, size int) error {
 	p.rows++
 	p.groupRows++
 	p.groupBytes += size
-	if p.groupRows >= RowGroupRows || p.groupBytes >= RowGroupBytes {
+	if p.groupRows >= rowGroupRows || p.groupBytes >= rowGroupBytes {
 		p.groupRows, p.groupBytes = 0, 0
 		if err := p.w.Flush(); err != nil {
 			return fmt.Errorf("writing %s: %w", p.final, err)
