@@ -7,8 +7,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/parquet-go/parquet-go"
 )
 
 // copyExport copies the bundled export's event files (not its README) into a temporary folder.
@@ -164,5 +167,38 @@ func TestConvertShardsUnion(t *testing.T) {
 	sameDataset(t, want, dataset(t, sharded), "single run and 2 planned shards over the 3 shards' output")
 	if _, stderr, code := runCLI(t, "", "convert", "--plan", plan, "-o", sharded, in); code != exitError || !strings.Contains(stderr, "--shard") {
 		t.Errorf("--plan without --shard: exit %d, %q", code, stderr)
+	}
+}
+
+// A Firehose delivery's events go to the partitions of their envelopes' streams, with @log from
+// the envelope.
+func TestConvertFirehose(t *testing.T) {
+	in := filepath.Join(t.TempDir(), "delivery-1")
+	os.WriteFile(in, firehoseDelivery(t), 0o644)
+	out := t.TempDir()
+	if _, stderr, code := runCLI(t, "", "convert", "-o", out, in); code != exitMatch {
+		t.Fatalf("exit %d, %q", code, stderr)
+	}
+	var names []string
+	for name := range dataset(t, out) {
+		names = append(names, filepath.Dir(name))
+	}
+	slices.Sort(names)
+	want := []string{"date=2021-08-11/hour=10/stream=authenticator", "date=2021-08-11/hour=10/stream=kube-apiserver-audit"}
+	if !slices.Equal(names, want) {
+		t.Errorf("partitions %v, want %v", names, want)
+	}
+	files, _ := filepath.Glob(filepath.Join(out, "*", "*", "stream=kube-apiserver-audit", "*.parquet"))
+	type row struct {
+		Log  *string `parquet:"log,optional"`
+		Verb *string `parquet:"verb,optional"`
+		Code *int32  `parquet:"response_status_code,optional"`
+	}
+	rows, err := parquet.ReadFile[row](files[0])
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("%d rows, %v", len(rows), err)
+	}
+	if *rows[0].Log != "123456789012:/aws/eks/demo/cluster" || *rows[0].Verb != "create" || *rows[0].Code != 429 || rows[1].Code != nil {
+		t.Errorf("rows %+v %+v", rows[0], rows[1])
 	}
 }
