@@ -202,3 +202,19 @@ func TestConvertFirehose(t *testing.T) {
 		t.Errorf("rows %+v %+v", rows[0], rows[1])
 	}
 }
+
+// Standard input converts too: stream "stdin" (kind other), lines without a timestamp in the
+// null partition.
+func TestConvertStdin(t *testing.T) {
+	out := t.TempDir()
+	if _, stderr, code := runCLI(t, "klog line 1\n{\"verb\":\"get\"}\n", "convert", "-o", out); code != exitMatch {
+		t.Fatalf("exit %d, %q", code, stderr)
+	}
+	var names []string
+	for name := range dataset(t, out) {
+		names = append(names, filepath.Dir(name))
+	}
+	if want := "date=__HIVE_DEFAULT_PARTITION__/hour=__HIVE_DEFAULT_PARTITION__/stream=other"; len(names) != 1 || names[0] != want {
+		t.Errorf("partitions %v, want [%s]", names, want)
+	}
+}
