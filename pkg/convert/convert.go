@@ -154,7 +154,8 @@ type converter struct {
 	// nextErr is the index of the next file to report.
 	done    map[int]*fileState
 	nextErr int
-	// finished are the closed part files, to rename or remove.
+	// finished are the closed part files, to rename or remove; dirs the partition folders
+	// written into.
 	finished []*partWriter
 	written  map[string]bool
 	dirs     map[string]bool
@@ -384,6 +385,9 @@ func (c *converter) writer(s *fileState, part string) (*partWriter, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
+	c.mu.Lock()
+	c.dirs[dir] = true
+	c.mu.Unlock()
 	n := s.counts[part]
 	s.counts[part] = n + 1
 	name := fmt.Sprintf("%s%s-%06d-%03d.parquet", PartPrefix, c.list, s.file.Index, n)
@@ -430,6 +434,15 @@ func (c *converter) abort() {
 			w.abort()
 		}
 	}
+	// Remove the partition folders left empty, and their parents up to the root (os.Remove
+	// leaves a folder that holds anything, such as an earlier run's files).
+	for _, dir := range slices.Sorted(maps.Keys(c.dirs)) {
+		for d := dir; d != c.o.Dir && strings.HasPrefix(d, c.o.Dir); d = filepath.Dir(d) {
+			if os.Remove(d) != nil {
+				break
+			}
+		}
+	}
 }
 
 // commit renames the part files into place, then removes the part files of an earlier run of
@@ -446,7 +459,6 @@ func (c *converter) commit(lo, hi int) error {
 			return err
 		}
 		c.written[w.final] = true
-		c.dirs[filepath.Dir(w.final)] = true
 	}
 	c.st.PartFiles = len(c.finished)
 	c.st.Partitions = len(c.dirs)

@@ -680,6 +680,9 @@ func TestCancelledLeavesNothing(t *testing.T) {
 	if left := treeOf(t, out2); len(left) != 0 {
 		t.Errorf("a cancelled conversion left %d files", len(left))
 	}
+	if ents, _ := os.ReadDir(out2); len(ents) != 0 {
+		t.Errorf("a cancelled conversion left %v in its folder", ents)
+	}
 	if len(before) == 0 {
 		t.Error("nothing converted")
 	}
