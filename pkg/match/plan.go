@@ -86,6 +86,7 @@ type rowOp struct {
 	src     evalFn
 	re      *regexp.Regexp
 	groupTo []int // regex group index -> slot (-1: unnamed group)
+	multi   bool  // parse ... multi: one row per match
 	// unnest
 	slot int
 }

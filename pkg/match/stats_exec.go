@@ -119,6 +119,7 @@ func (t *groupTable) rows(p *Query) []*rowState {
 	st := t.st
 	n := len(st.out.names)
 	out := make([]*rowState, 0, len(groups))
+	post := opsRun{ops: st.postOps, fork: copyRow, emit: func(r *rowState) { out = append(out, r) }}
 	for i, g := range groups {
 		r := &rowState{p: p, vars: make([]Value, n), set: make([]bool, n), aggs: make([]Value, len(g.states)), ord: uint64(i)}
 		copy(r.vars, g.keys)
@@ -132,30 +133,9 @@ func (t *groupTable) rows(p *Query) []*rowState {
 			r.vars[it.slot] = it.fn(r)
 			r.set[it.slot] = true
 		}
-		if runPostOps(r, st.postOps) {
-			out = append(out, r)
-		}
+		post.run(r, 0)
 	}
 	return out
-}
-
-// runPostOps applies filters and fields computed after a stats; it reports whether the row stays.
-func runPostOps(r *rowState, ops []rowOp) bool {
-	for i := range ops {
-		op := &ops[i]
-		switch op.kind {
-		case opFilter:
-			if !op.cond(r).Truthy() {
-				return false
-			}
-		case opSet:
-			for _, s := range op.sets {
-				r.vars[s.slot] = s.fn(r)
-				r.set[s.slot] = true
-			}
-		}
-	}
-	return true
 }
 
 func (x *executor) finishStats() []outRow {
