@@ -505,6 +505,17 @@ func (c *compiler) call(e *syntax.Call) (evalFn, error) {
 	if err := arity(def.minArgs, def.maxArgs); err != nil {
 		return nil, err
 	}
+	for i := range e.Args {
+		check := def.argCheck[i]
+		if check == nil {
+			continue
+		}
+		if lit, ok := e.Args[i].(*syntax.StrLit); ok {
+			if err := check(lit.Val); err != nil {
+				return nil, syntax.Errorf(lit.Sp, "%s(): %v", def.name, err)
+			}
+		}
+	}
 	fn := def.fn
 	n := len(args)
 	return func(r *rowState) Value {
