@@ -185,7 +185,7 @@ type compiler struct {
 func (c *compiler) expr(e syntax.Expr) (evalFn, error) {
 	switch e := e.(type) {
 	case *syntax.Field:
-		return c.field(e.Name), nil
+		return c.fieldPath(e.Name, e.Path), nil
 	case *syntax.StrLit:
 		v := Str(e.Val)
 		return func(*rowState) Value { return v }, nil
@@ -233,7 +233,38 @@ func (c *compiler) expr(e syntax.Expr) (evalFn, error) {
 	return nil, syntax.Errorf(e.Pos(), "BUG: unhandled expression %T", e)
 }
 
-func (c *compiler) field(name string) evalFn {
+// field reads a field by its flattened name (the segments joined with ".").
+func (c *compiler) field(name string) evalFn { return c.fieldPath(name, strings.Split(name, ".")) }
+
+// fieldPath reads a field. A name the query defines is read from its slot; so is a path under
+// one, such as lf.level after parse ... logfmt as lf or j.status after fields jsonParse(x) as
+// j (the docs' "dot access operator (map.attribute)"), when the defined value is a map or list.
+// Otherwise the name is the input's (a discovered JSON field), as before the name was defined.
+func (c *compiler) fieldPath(name string, path []string) evalFn {
+	if _, ok := c.sc.lookup(name); !ok {
+		for k := len(path) - 1; k >= 1; k-- {
+			base := strings.Join(path[:k], ".")
+			if _, ok := c.sc.lookup(base); !ok {
+				continue
+			}
+			bf, keys := c.plainField(base), path[k:]
+			full := c.plainField(name)
+			return func(r *rowState) Value {
+				v := bf(r)
+				if v.Kind != Map && v.Kind != List {
+					return full(r)
+				}
+				for _, key := range keys {
+					v = jsonIndex(v, key)
+				}
+				return v
+			}
+		}
+	}
+	return c.plainField(name)
+}
+
+func (c *compiler) plainField(name string) evalFn {
 	if i, ok := c.sc.lookup(name); ok {
 		if !c.sc.input {
 			return func(r *rowState) Value { return r.vars[i] }

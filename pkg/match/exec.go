@@ -375,6 +375,15 @@ func applyParse(r *rowState, op *rowOp) {
 	if !ok {
 		return
 	}
+	switch op.mode {
+	case "logfmt":
+		r.vars[op.groupTo[0]] = parseLogfmt(s)
+		r.set[op.groupTo[0]] = true
+		return
+	case "csv":
+		parseCSV(r, op, s)
+		return
+	}
 	m := op.re.FindStringSubmatchIndex(s)
 	if m == nil {
 		return

@@ -277,9 +277,9 @@ func (x *executor) FinishPartial() (RunStats, error) {
 		// In first-seen order, so that the same shard writes the same bytes.
 		slices.SortFunc(groups, func(a, b *group) int {
 			switch {
-			case a.first < b.first:
+			case a.before(b):
 				return -1
-			case a.first > b.first:
+			case b.before(a):
 				return 1
 			}
 			return 0

@@ -385,19 +385,85 @@ func (p *parser) parseLimit(start int, name string) (Command, *Error) {
 	return c, nil
 }
 
+// parseModeNames says what follows as in each parse mode, for messages.
+var parseModeNames = map[string]string{
+	"logfmt": "the name of the map (parse @message logfmt as lf, then lf.level)",
+	"csv":    "a name for each value (parse @message csv as time, level, msg)",
+}
+
+// parseModeWord reports whether t is the logfmt or csv word of a parse command.
+func parseModeWord(t lexToken) (string, bool) {
+	if t.kind != lexIdent || !t.bare || len(t.path) != 1 {
+		return "", false
+	}
+	switch m := strings.ToLower(t.text); m {
+	case "logfmt", "csv":
+		return m, true
+	}
+	return "", false
+}
+
 func (p *parser) parseParse(start int) (Command, *Error) {
 	c := &ParseCmd{}
-	if p.tok.kind != lexString && !p.isOp("/") {
-		if p.tok.kind == lexEOF || p.isOp("|") {
-			return nil, Errorf(p.tok.sp, `expected a field, a "glob" or a /regex/ after parse, found %s`, p.desc())
+	mode, isMode := parseModeWord(p.tok)
+	if isMode {
+		// parse logfmt as m reads @message; in parse csv "x=*" as a, csv is the source field.
+		nt, err := p.peek()
+		if err != nil {
+			return nil, err
 		}
+		isMode = nt.kind == lexIdent && nt.op == "as"
+	}
+	if !isMode && p.tok.kind != lexString && !p.isOp("/") {
+		if p.tok.kind == lexEOF || p.isOp("|") {
+			return nil, Errorf(p.tok.sp, `expected a field, a "glob", a /regex/, logfmt or csv after parse, found %s`, p.desc())
+		}
+		st := p.tok
 		src, err := p.parsePostfix()
 		if err != nil {
 			return nil, err
 		}
+		if m, ok := parseModeWord(st); ok && (p.tok.kind == lexEOF || p.isOp("|")) {
+			// parse csv | ...: the mode word, not a field with nothing to parse it with.
+			return nil, Errorf(p.tok.sp, "expected as and %s after %s, found %s", parseModeNames[m], st.text, p.desc())
+		}
 		c.Source = src
+		mode, isMode = parseModeWord(p.tok)
+	}
+	parseNames := func() *Error {
+		for {
+			a, err := p.parseName(parseAfterName(c.Aliases))
+			if err != nil {
+				return err
+			}
+			c.Aliases = append(c.Aliases, a)
+			if !p.isOp(",") {
+				return nil
+			}
+			if err := p.advance(); err != nil {
+				return err
+			}
+		}
 	}
 	switch {
+	case isMode:
+		mt := p.tok
+		if err := p.advance(); err != nil {
+			return nil, err
+		}
+		c.Mode = mode
+		if !p.isKw("as") {
+			return nil, Errorf(p.tok.sp, "expected as and %s after %s, found %s", parseModeNames[mode], mt.text, p.desc())
+		}
+		if err := p.advance(); err != nil {
+			return nil, err
+		}
+		if err := parseNames(); err != nil {
+			return nil, err
+		}
+		if mode == "logfmt" && len(c.Aliases) > 1 {
+			return nil, Errorf(Span{mt.sp.Start, p.prevEnd}, "parse logfmt makes one map of all the key=value pairs: name it once (logfmt as lf) and read lf.%s", c.Aliases[1])
+		}
 	case p.tok.kind == lexString:
 		pat := p.tok
 		if err := p.advance(); err != nil {
@@ -410,18 +476,8 @@ func (p *parser) parseParse(start int) (Command, *Error) {
 		if err := p.advance(); err != nil {
 			return nil, err
 		}
-		for {
-			a, err := p.parseName(parseAfterName(c.Aliases))
-			if err != nil {
-				return nil, err
-			}
-			c.Aliases = append(c.Aliases, a)
-			if !p.isOp(",") {
-				break
-			}
-			if err := p.advance(); err != nil {
-				return nil, err
-			}
+		if err := parseNames(); err != nil {
+			return nil, err
 		}
 		if n := strings.Count(c.Pattern, "*"); n != len(c.Aliases) {
 			return nil, Errorf(pat.sp, "the parse pattern has %d * wildcard(s) but %d name(s) follow as: the number of * must equal the number of names", n, len(c.Aliases))
@@ -432,6 +488,9 @@ func (p *parser) parseParse(start int) (Command, *Error) {
 			return nil, Errorf(pat.sp, "the parse pattern is not valid UTF-8")
 		}
 		c.Re = re
+		if p.isMulti() {
+			return nil, Errorf(p.tok.sp, "multi is only allowed after a parse /regex/: a glob extracts one match")
+		}
 	case p.isOp("/"):
 		rt, err := p.lx.scanRegex(p.tok.sp.Start)
 		if err != nil {
@@ -446,22 +505,46 @@ func (p *parser) parseParse(start int) (Command, *Error) {
 			return nil, err
 		}
 		c.Pattern, c.IsRegex, c.Re = rt.val, true, re
-		for _, n := range re.SubexpNames() {
-			if n != "" {
-				c.Aliases = append(c.Aliases, n)
+		if p.isKw("as") {
+			// The docs' multi-match example names an unnamed group this way:
+			// parse @message /(\d+\.\d+\.\d+\.\d+)/ as ip_addr multi.
+			if err := p.advance(); err != nil {
+				return nil, err
+			}
+			asStart := p.tok.sp.Start
+			if err := parseNames(); err != nil {
+				return nil, err
+			}
+			if n := re.NumSubexp(); n != len(c.Aliases) {
+				return nil, Errorf(Span{asStart, p.prevEnd}, "the parse regex has %d capture group(s) but %d name(s) follow as: name each group, in order", n, len(c.Aliases))
+			}
+			c.AsList = true
+		} else {
+			for _, n := range re.SubexpNames() {
+				if n != "" {
+					c.Aliases = append(c.Aliases, n)
+				}
+			}
+			if len(c.Aliases) == 0 {
+				return nil, Errorf(rt.sp, "the parse regex has no named group: name each field to extract with (?<name>...), or list the names after as")
 			}
 		}
-		if len(c.Aliases) == 0 {
-			return nil, Errorf(rt.sp, "the parse regex has no named group: name each field to extract with (?<name>...)")
-		}
-		if p.isKw("as") {
-			return nil, Errorf(p.tok.sp, "a parse /regex/ names its fields with (?<name>...) groups: remove the as list")
+		if p.isMulti() {
+			c.Multi = true
+			if err := p.advance(); err != nil {
+				return nil, err
+			}
 		}
 	default:
-		return nil, Errorf(p.tok.sp, `expected a "glob" pattern or a /regex/ after the parse source, found %s`, p.desc())
+		return nil, Errorf(p.tok.sp, `expected a "glob" pattern, a /regex/, logfmt or csv after the parse source, found %s`, p.desc())
 	}
 	c.Sp = p.sp(start)
 	return c, nil
+}
+
+// isMulti reports whether the current token is the multi word of a parse /regex/.
+func (p *parser) isMulti() bool {
+	return p.tok.kind == lexIdent && p.tok.bare && len(p.tok.path) == 1 && strings.EqualFold(p.tok.text, "multi")
 }
 
 func parseAfterName(names []string) string {

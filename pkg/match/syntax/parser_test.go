@@ -142,6 +142,18 @@ var parseSuccessCases = [][2]string{
 		"parse @message \"url=*\" as url | parse url \"/api/*/users/*\" as apiVersion, userId"},
 	{"parse @message /\\[(?<level>\\S+)\\]\\s+(?<config>\\{.*\\})\\s+The error was: (?<exception>\\S+)/",
 		"parse @message /\\[(?<level>\\S+)\\]\\s+(?<config>\\{.*\\})\\s+The error was: (?<exception>\\S+)/"},
+	// The current PARSE page's modes: multi-match, logfmt, csv (the docs' examples).
+	{"parse @message /(\\d+\\.\\d+\\.\\d+\\.\\d+)/ as ip_addr multi\n| stats count(*) by ip_addr",
+		"parse @message /(\\d+\\.\\d+\\.\\d+\\.\\d+)/ as ip_addr multi | stats count(*) by ip_addr"},
+	{"parse @message /(?<ip>\\d+)/ MULTI", "parse @message /(?<ip>\\d+)/ multi"},
+	{"parse @message logfmt as lf\n| filter lf.level = \"error\"\n| display lf.msg, lf.duration",
+		"parse @message logfmt as lf | filter lf.level = \"error\" | display lf.msg, lf.duration"},
+	{"parse logfmt as lf | stats count(*) by lf.host", "parse logfmt as lf | stats count(*) by lf.host"},
+	{"parse @message csv as timestamp, level, message\n| filter level = \"ERROR\"\n| display timestamp, message",
+		"parse @message csv as timestamp, level, message | filter level = \"ERROR\" | display timestamp, message"},
+	{"PARSE @message CSV AS host, method", "parse @message csv as host, method"},
+	// csv and logfmt are field names where no as follows them.
+	{"parse csv \"a=*\" as a | parse logfmt /(?<b>x)/", "parse csv \"a=*\" as a | parse logfmt /(?<b>x)/"},
 	{"parse @message 'Failed to do: *' as cause",
 		"parse @message \"Failed to do: *\" as cause"},
 	{"parse @message \"subject: *, seconds after warning threshold:*\\\"\" as subject, elapsedtime",
@@ -385,10 +397,18 @@ func TestParseQuery_Failure(t *testing.T) {
 	f("parse @message \"*,*\" as a", 15, "the parse pattern has 2 * wildcard(s) but 1 name(s) follow as: the number of * must equal the number of names")
 	f("parse @message \"*\" as a, b", 15, "the parse pattern has 1 * wildcard(s) but 2 name(s) follow as: the number of * must equal the number of names")
 	f("parse @message \"x\"", 18, "expected as and the names of the * fields after the parse pattern (parse @message \"user=*\" as user), found the end of the query")
-	f("parse @message /(x)/", 15, "the parse regex has no named group: name each field to extract with (?<name>...)")
-	f("parse @message /(?<a>x)/ as a", 25, "a parse /regex/ names its fields with (?<name>...) groups: remove the as list")
-	f("parse", 5, "expected a field, a \"glob\" or a /regex/ after parse, found the end of the query")
-	f("parse @message", 14, "expected a \"glob\" pattern or a /regex/ after the parse source, found the end of the query")
+	f("parse @message /(x)/", 15, "the parse regex has no named group: name each field to extract with (?<name>...), or list the names after as")
+	// The current docs name a regex's groups with as (parse @message /(\d+)/ as ip multi): the
+	// names must match the groups one for one.
+	f("parse @message /(x)(y)/ as a", 27, "the parse regex has 2 capture group(s) but 1 name(s) follow as: name each group, in order")
+	f("parse @message /(x)/ as a, b multi", 24, "the parse regex has 1 capture group(s) but 2 name(s) follow as: name each group, in order")
+	f("parse @message \"*\" as a multi", 24, "multi is only allowed after a parse /regex/: a glob extracts one match")
+	f("parse @message logfmt", 21, "expected as and the name of the map (parse @message logfmt as lf, then lf.level) after logfmt, found the end of the query")
+	f("parse csv", 9, "expected as and a name for each value (parse @message csv as time, level, msg) after csv, found the end of the query")
+	f("parse logfmt as a, b", 6, "parse logfmt makes one map of all the key=value pairs: name it once (logfmt as lf) and read lf.b")
+	f("parse @message logfmt as", 24, "expected a field name after \"as\", found the end of the query")
+	f("parse", 5, "expected a field, a \"glob\", a /regex/, logfmt or csv after parse, found the end of the query")
+	f("parse @message", 14, "expected a \"glob\" pattern, a /regex/, logfmt or csv after the parse source, found the end of the query")
 	f("foo a", 0, "unknown command \"foo\": expected fields, display, filter, where, stats, sort, limit, parse, dedup, unnest, unmask or filterIndex")
 	f("FOO", 0, "unknown command \"FOO\": expected fields, display, filter, where, stats, sort, limit, parse, dedup, unnest, unmask or filterIndex")
 	f("pattern @message", 0, "the pattern command needs the CloudWatch service and is not supported offline")
