@@ -190,7 +190,8 @@ func readDigits(s string, i, lo, hi int) (int, int, bool) {
 }
 
 // javaPattern compiles a java.time DateTimeFormatter pattern: the letters y u M L d D H h m s S
-// a E X x Z z V, text in '...' (” is a quote), other characters literal.
+// a E X x Z z V, text in single quotes (two single quotes are one quote), other characters
+// literal.
 func javaPattern(p string) ([]dtTok, error) {
 	var toks []dtTok
 	lit := func(s string) {
