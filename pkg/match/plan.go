@@ -325,8 +325,16 @@ func (p *Query) plan() error {
 		}
 	}
 	if sortCmd != nil {
+		var st *syntax.StatsCmd
+		if lastStats >= 0 {
+			st = cmds[lastStats].(*syntax.StatsCmd)
+		}
 		for _, k := range sortCmd.Keys {
-			f, err := fc.expr(k.X)
+			x, err := sortKeyExpr(k.X, st)
+			if err != nil {
+				return err
+			}
+			f, err := fc.expr(x)
 			if err != nil {
 				return err
 			}
