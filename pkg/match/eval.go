@@ -441,6 +441,21 @@ func (c *compiler) in(e *syntax.In) (evalFn, error) {
 	}, nil
 }
 
+// engineFuncs are the functions the compiler provides itself (call), not the function table.
+var engineFuncs = map[string]bool{"bin": true, "jsonparse": true, "jsonstringify": true, "jsonarraysize": true, "jsonarraycontains": true}
+
+// knownFuncNames lists every function name, in its documented spelling, for "did you mean".
+func knownFuncNames() []string {
+	names := []string{"bin", "jsonParse", "jsonStringify", "jsonArraySize", "jsonArrayContains"}
+	names = append(names, syntax.Aggregates...)
+	for _, list := range [][]*funcDef{numericFuncs, generalFuncs, stringFuncs, timeFuncs, dateFuncs, ipFuncs} {
+		for _, d := range list {
+			names = append(names, d.name)
+		}
+	}
+	return names
+}
+
 func (c *compiler) call(e *syntax.Call) (evalFn, error) {
 	name := strings.ToLower(e.Name)
 	if lookupAgg(name) != nil {
@@ -450,6 +465,22 @@ func (c *compiler) call(e *syntax.Call) (evalFn, error) {
 			}
 		}
 		return nil, syntax.Errorf(e.Sp, "%s() is an aggregate function: it can only be used in stats", e.Name)
+	}
+	if !engineFuncs[name] && lookupFunc(name) == nil {
+		if k := syntax.Suggest(e.Name, knownFuncNames()); k != "" {
+			return nil, syntax.Errorf(e.Sp, "unknown function %s(): did you mean %s()?", e.Name, k)
+		}
+		return nil, syntax.Errorf(e.Sp, "unknown function %s()", e.Name)
+	}
+	switch name {
+	case "bin", "datefloor", "dateceil":
+		// The period is a literal: 5m, not 5 or a field.
+		if i := len(e.Args) - 1; (name == "bin" && i == 0) || (name != "bin" && i == 1) {
+			if _, ok := e.Args[i].(*syntax.PeriodLit); !ok {
+				at := e.Args[i].Pos()
+				return nil, syntax.Errorf(at, "%s() needs a time period such as 5m or 1h, found %s", e.Name, strings.TrimSpace(c.p.q.Text[at.Start:at.End]))
+			}
+		}
 	}
 	args := make([]evalFn, len(e.Args))
 	for i, a := range e.Args {
@@ -530,9 +561,6 @@ func (c *compiler) call(e *syntax.Call) (evalFn, error) {
 		return func(r *rowState) Value { return jsonArrayContains(x(r), y(r)) }, nil
 	}
 	def := lookupFunc(name)
-	if def == nil {
-		return nil, syntax.Errorf(e.Sp, "unknown function %s()", e.Name)
-	}
 	if err := arity(def.minArgs, def.maxArgs); err != nil {
 		return nil, err
 	}

@@ -25,14 +25,32 @@ func Parse(text string) (*Query, error) {
 // parseCommandNames lists the supported commands, for the unknown-command message.
 const parseCommandNames = "fields, display, filter, where, stats, sort, limit, parse, dedup, unnest, unmask or filterIndex"
 
-// parseServiceOnly are commands that need the CloudWatch service (ML, other log groups, other
-// time ranges) and cannot run offline (spec §5.11-§5.16).
+// parseServiceOnly are commands that need the CloudWatch service (ML, lookup tables, other log
+// groups, other time ranges) and cannot run offline (spec §5.11-§5.16).
 var parseServiceOnly = map[string]bool{
 	"pattern": true, "anomaly": true, "diff": true, "lookup": true, "join": true, "source": true,
-	"addtotals": true, "autoregress": true, "logcompare": true, "filldown": true, "fillmissing": true,
-	"cidrlookup": true, "outlier": true, "accum": true, "appendcols": true, "sessionize": true,
-	"countfrequent": true, "relevantfields": true, "expand": true,
+	"logcompare": true, "cidrlookup": true, "outlier": true, "countfrequent": true, "relevantfields": true,
 }
+
+// parseNotYet are commands of the current Insights documentation that could run offline but
+// are not implemented yet; they are refused by name rather than misread.
+var parseNotYet = map[string]bool{
+	"addtotals": true, "autoregress": true, "filldown": true, "fillmissing": true, "accum": true,
+	"appendcols": true, "sessionize": true, "expand": true, "json": true,
+}
+
+// parseCommandList are the supported command names, for "did you mean" hints.
+var parseCommandList = []string{"fields", "display", "filter", "where", "stats", "sort", "limit", "parse", "dedup", "unnest", "unmask", "filterIndex"}
+
+// NotYetFuncs are functions of the current Insights documentation that are not implemented yet
+// (the time-series functions, used with stats); a call is refused by name.
+var NotYetFuncs = map[string]string{
+	"rate": "rate", "count_over_time": "count_over_time", "countovertime": "countOverTime",
+	"sum_over_time": "sum_over_time", "sumovertime": "sumOverTime", "histogram": "histogram",
+}
+
+// Aggregates are the names of the stats aggregate functions, as documented.
+var Aggregates = []string{"count", "count_distinct", "sum", "avg", "min", "max", "pct", "stddev", "earliest", "latest", "sortsFirst", "sortsLast"}
 
 // parseAggregates are the stats aggregate functions (spec §9), lower-cased.
 var parseAggregates = map[string]bool{
@@ -62,11 +80,16 @@ func parseQueryText(text string) (*Query, *Error) {
 	q := &Query{Text: text}
 	for {
 		if p.isOp("|") || p.tok.kind == lexEOF {
-			what := "the start of the query"
-			if len(q.Commands) > 0 {
-				what = `"|"`
+			if len(q.Commands) == 0 {
+				return nil, Errorf(p.tok.sp, "expected a command after the start of the query, found %s", p.desc())
 			}
-			return nil, Errorf(p.tok.sp, "expected a command after %s, found %s", what, p.desc())
+			if p.isOp("|") && p.tok.sp.Start == p.prevEnd {
+				return nil, Errorf(Span{p.tok.sp.Start - 1, p.tok.sp.End}, `"||" is not an operator: write or ("|" separates commands)`)
+			}
+			if p.isOp("|") {
+				return nil, Errorf(p.tok.sp, `expected a command after "|", found "|": remove one of the two`)
+			}
+			return nil, Errorf(p.tok.sp, `expected a command after "|", found the end of the query: remove the trailing "|"`)
 		}
 		c, err := p.parseCommand()
 		if err != nil {
@@ -77,12 +100,7 @@ func parseQueryText(text string) (*Query, *Error) {
 			break
 		}
 		if !p.isOp("|") {
-			expected := `"|"`
-			switch c.(type) {
-			case *FieldsCmd, *StatsCmd, *SortCmd, *DedupCmd:
-				expected = `",", "|"`
-			}
-			return nil, Errorf(p.tok.sp, "unexpected %s after the %s command: expected %s or the end of the query", p.desc(), p.src[p.names[len(p.names)-1].Start:p.names[len(p.names)-1].End], expected)
+			return nil, p.afterCommand(c)
 		}
 		if err := p.advance(); err != nil {
 			return nil, err
@@ -92,6 +110,72 @@ func parseQueryText(text string) (*Query, *Error) {
 		return nil, err
 	}
 	return q, nil
+}
+
+// afterCommand explains a token that follows a complete command where "|" or the end was
+// expected: a missing "|" before a command, a misspelt keyword, a missing ",", a ")" or "]"
+// with nothing to close, a word written for an operator.
+func (p *parser) afterCommand(c Command) *Error {
+	t := p.tok
+	list := false
+	switch c.(type) {
+	case *FieldsCmd, *StatsCmd, *SortCmd, *DedupCmd:
+		list = true
+	}
+	if t.kind == lexOp && (t.op == ")" || t.op == "]") {
+		return Errorf(t.sp, "unmatched %q: there is no %q for it to close; remove it", t.op, map[string]string{")": "(", "]": "["}[t.op])
+	}
+	if isWord(t) {
+		w := strings.ToLower(t.text)
+		if _, isStats := c.(*StatsCmd); isStats && w == "offset" {
+			return Errorf(t.sp, "offset (time-shifted stats bins) is not supported yet")
+		}
+		if parseIsCommand(w) {
+			return Errorf(t.sp, `missing "|" before %s: commands are separated by "|"`, t.text)
+		}
+		var kws []string
+		switch c.(type) {
+		case *StatsCmd:
+			kws = []string{"by", "as"}
+		case *SortCmd:
+			kws = []string{"desc", "asc"}
+		case *FieldsCmd, *DedupCmd:
+			kws = []string{"as"}
+		case *FilterCmd:
+			kws = []string{"and", "or", "like", "in", "not"}
+		}
+		if k := Suggest(t.text, kws); k != "" {
+			return Errorf(t.sp, "unexpected %q: did you mean %s?", t.text, k)
+		}
+		if op, ok := parseWordOps[w]; ok {
+			if _, isFilter := c.(*FilterCmd); isFilter {
+				return Errorf(t.sp, "unexpected %q: the operator is written %s", t.text, op)
+			}
+		}
+		if k := Suggest(t.text, parseCommandList); k != "" {
+			return Errorf(t.sp, `unexpected %q: did you mean | %s?`, t.text, k)
+		}
+	}
+	if list && (t.kind == lexIdent && t.op == "" || t.kind == lexString || t.kind == lexNumber) {
+		return Errorf(t.sp, `missing "," before %s: separate the items of a list with ","`, p.desc())
+	}
+	expected := `"|"`
+	if list {
+		expected = `",", "|"`
+	}
+	return Errorf(t.sp, "unexpected %s after the %s command: expected %s or the end of the query", p.desc(), p.src[p.names[len(p.names)-1].Start:p.names[len(p.names)-1].End], expected)
+}
+
+// parseIsCommand reports whether w (lower case) names a command, supported or not.
+func parseIsCommand(w string) bool {
+	if parseServiceOnly[w] || parseNotYet[w] {
+		return true
+	}
+	switch w {
+	case "fields", "display", "filter", "where", "filterindex", "stats", "sort", "limit", "head", "tail", "parse", "dedup", "unnest", "unmask":
+		return true
+	}
+	return false
 }
 
 // advance consumes the current token.
@@ -129,6 +213,35 @@ func parseDescTok(t lexToken) string {
 
 func (p *parser) sp(start int) Span { return Span{start, p.prevEnd} }
 
+// where names the position off for a message: "column N", or "line L, column N" in a query of
+// several lines (columns count characters, as the CLI's caret rendering does).
+func (p *parser) where(off int) string { return Where(p.src, off) }
+
+// Where names the position off of text for a message: "column N", or "line L, column N" in a
+// text of several lines.
+func Where(text string, off int) string {
+	off = min(max(off, 0), len(text))
+	ls := strings.LastIndexByte(text[:off], '\n') + 1
+	col := len([]rune(text[ls:off])) + 1
+	if !strings.Contains(text, "\n") {
+		return fmt.Sprintf("column %d", col)
+	}
+	return fmt.Sprintf("line %d, column %d", strings.Count(text[:ls], "\n")+1, col)
+}
+
+// isWord reports whether t is a bare single-segment identifier (a possible misspelt keyword or
+// command name).
+func isWord(t lexToken) bool {
+	return t.kind == lexIdent && t.bare && len(t.path) == 1 && t.path[0] != "" && t.path[0][0] != '@'
+}
+
+// parseWordOps are operators people write as words (from SQL and shells), with the operator
+// the language uses.
+var parseWordOps = map[string]string{
+	"eq": "=", "ne": "!=", "neq": "!=", "lt": "<", "gt": ">", "le": "<=", "lte": "<=", "ge": ">=", "gte": ">=",
+	"contains": "like", "is": "=",
+}
+
 // expectOp consumes the operator op or fails with "expected op <context>".
 func (p *parser) expectOp(op, context string) *Error {
 	if !p.isOp(op) {
@@ -145,6 +258,9 @@ func (p *parser) parseCommand() (Command, *Error) {
 	name := strings.ToLower(t.text)
 	if parseServiceOnly[name] {
 		return nil, Errorf(t.sp, "the %s command needs the CloudWatch service and is not supported offline", t.text)
+	}
+	if parseNotYet[name] {
+		return nil, Errorf(t.sp, "the %s command is not supported yet", t.text)
 	}
 	start := t.sp.Start
 	p.names = append(p.names, t.sp)
@@ -230,6 +346,9 @@ func (p *parser) parseCommand() (Command, *Error) {
 		c.Sp = p.sp(start)
 		return c, nil
 	}
+	if k := Suggest(t.text, parseCommandList); k != "" {
+		return nil, Errorf(t.sp, "unknown command %q: did you mean %s?", t.text, k)
+	}
 	return nil, Errorf(t.sp, "unknown command %q: expected %s", t.text, parseCommandNames)
 }
 
@@ -244,7 +363,17 @@ func parseAfter(xs []Expr, cmd string) string {
 // parseItems parses `expr [as alias] (, expr [as alias])*`.
 func (p *parser) parseItems(cmd string) ([]*Item, *Error) {
 	var items []*Item
+	comma := Span{}
 	for {
+		if p.isOp(",") {
+			if len(items) == 0 {
+				return nil, Errorf(p.tok.sp, "unexpected \",\" after %q: remove it", cmd)
+			}
+			return nil, Errorf(p.tok.sp, "stray \",\": two commas in a row; remove one")
+		}
+		if len(items) > 0 && p.isKw("by") {
+			return nil, Errorf(comma, `stray "," before by: remove it`)
+		}
 		if p.tok.kind == lexEOF || p.isOp("|") || p.isKw("by") {
 			after := strconv.Quote(cmd)
 			if len(items) > 0 {
@@ -260,6 +389,7 @@ func (p *parser) parseItems(cmd string) ([]*Item, *Error) {
 		if !p.isOp(",") {
 			return items, nil
 		}
+		comma = p.tok.sp
 		if err := p.advance(); err != nil {
 			return nil, err
 		}
@@ -295,6 +425,9 @@ func (p *parser) parseName(after string) (string, *Error) {
 	t := p.tok
 	if t.kind != lexIdent {
 		return "", Errorf(t.sp, "expected a field name after %s, found %s", after, p.desc())
+	}
+	if t.op == "by" {
+		return "", Errorf(t.sp, "expected a name after %s, found by: write the name before by (count(*) as n by verb)", after)
 	}
 	if t.op != "" {
 		return "", Errorf(t.sp, "%s is a keyword: to use it as a field name write `%s`", t.text, t.text)
@@ -806,6 +939,9 @@ func (p *parser) parsePattern(op string, isRegexOp bool) (Expr, *Error) {
 		}
 		return &StrLit{Sp: t.sp, Val: t.val}, nil
 	}
+	if p.tok.kind == lexIdent {
+		return nil, Errorf(p.tok.sp, `expected a "string" or a /regex/ after %s, found %s: quote the text, as in %s "%s"`, op, p.desc(), op, p.tok.text)
+	}
 	return nil, Errorf(p.tok.sp, `expected a "string" or a /regex/ after %s, found %s`, op, p.desc())
 }
 
@@ -817,12 +953,24 @@ func (p *parser) parseList() (*ListLit, *Error) {
 	}
 	l := &ListLit{}
 	for !p.isOp("]") {
+		if p.tok.kind == lexEOF {
+			return nil, Errorf(Span{start, start + 1}, `this "[" is never closed: add the missing "]"`)
+		}
 		if len(l.Elems) > 0 {
 			if !p.isOp(",") {
-				return nil, Errorf(p.tok.sp, `expected "," or "]" in the list, found %s`, p.desc())
+				if p.tok.kind == lexString || p.tok.kind == lexNumber {
+					return nil, Errorf(p.tok.sp, `missing "," before %s in the list opened at %s`, p.tok.text, p.where(start))
+				}
+				return nil, Errorf(p.tok.sp, `expected "," or "]" in the list opened at %s, found %s`, p.where(start), p.desc())
 			}
 			if err := p.advance(); err != nil {
 				return nil, err
+			}
+			if p.isOp(",") || p.isOp("]") {
+				return nil, Errorf(p.tok.sp, `stray "," in the list: remove it`)
+			}
+			if p.tok.kind == lexEOF {
+				return nil, Errorf(Span{start, start + 1}, `this "[" is never closed: add the missing "]"`)
 			}
 		}
 		t := p.tok
@@ -1002,6 +1150,9 @@ func (p *parser) parsePrimary() (Expr, *Error) {
 			if !t.bare || len(t.path) != 1 || t.path[0][0] == '@' {
 				return nil, Errorf(t.sp, "%s is not a function name", t.text)
 			}
+			if name, ok := NotYetFuncs[strings.ToLower(t.text)]; ok {
+				return nil, Errorf(t.sp, "the time-series function %s() is not supported yet", name)
+			}
 			return p.parseCall(t)
 		}
 		return &Field{Sp: t.sp, Name: t.val, Path: t.path}, nil
@@ -1018,7 +1169,10 @@ func (p *parser) parsePrimary() (Expr, *Error) {
 			return nil, err
 		}
 		if !p.isOp(")") {
-			return nil, Errorf(p.tok.sp, `expected ")" to close the "(" at offset %d, found %s`, t.sp.Start, p.desc())
+			if p.tok.kind == lexEOF {
+				return nil, Errorf(t.sp, `this "(" is never closed: add the missing ")"`)
+			}
+			return nil, Errorf(p.tok.sp, `expected ")" to close the "(" opened at %s, found %s`, p.where(t.sp.Start), p.desc())
 		}
 		if err := p.advance(); err != nil {
 			return nil, err
@@ -1032,6 +1186,10 @@ func (p *parser) parsePrimary() (Expr, *Error) {
 		return nil, Errorf(t.sp, "unexpected \"/\": a /regex/ is only allowed after like, not like, =~ or in parse; use a \"string\" elsewhere")
 	case "*":
 		return nil, Errorf(t.sp, "unexpected \"*\": * is only allowed as count(*)")
+	case "=", "==", "!=", "<", "<=", ">", ">=", "=~", "~=":
+		return nil, Errorf(t.sp, "unexpected %q: a comparison needs a value on each side; repeat the field, as in x >= 1 and x <= 9", t.op)
+	case ",":
+		return nil, Errorf(t.sp, "unexpected \",\": an expression is missing before it")
 	}
 	return nil, Errorf(t.sp, "unexpected %s: expected a field, a number, a \"string\", a function call or \"(\"", p.desc())
 }
@@ -1041,14 +1199,29 @@ func (p *parser) parseCall(name lexToken) (Expr, *Error) {
 	if err := p.advance(); err != nil {
 		return nil, err
 	}
+	open := p.prevEnd - 1
 	c := &Call{Name: name.text}
 	for !p.isOp(")") {
+		if p.tok.kind == lexEOF {
+			return nil, Errorf(Span{open, open + 1}, `the "(" of %s( is never closed: add the missing ")"`, name.text)
+		}
 		if len(c.Args) > 0 {
 			if !p.isOp(",") {
-				return nil, Errorf(p.tok.sp, `expected "," or ")" in the arguments of %s, found %s`, name.text, p.desc())
+				if n, ok := c.Args[len(c.Args)-1].(*NumLit); ok && p.tok.kind == lexIdent && p.tok.sp.Start > n.Sp.End {
+					if _, unit := lexPeriodUnit(p.tok.text); unit {
+						return nil, Errorf(Span{n.Sp.Start, p.tok.sp.End}, "a time period is written without a space: %s%s", n.Text, p.tok.text)
+					}
+				}
+				return nil, Errorf(p.tok.sp, `expected "," or ")" in the arguments of %s( opened at %s, found %s`, name.text, p.where(open), p.desc())
 			}
 			if err := p.advance(); err != nil {
 				return nil, err
+			}
+			if p.isOp(")") || p.isOp(",") {
+				return nil, Errorf(p.tok.sp, `stray "," in the arguments of %s: remove it`, name.text)
+			}
+			if p.tok.kind == lexEOF {
+				return nil, Errorf(Span{open, open + 1}, `the "(" of %s( is never closed: add the missing ")"`, name.text)
 			}
 		}
 		arg, err := p.parseArg()
@@ -1068,22 +1241,27 @@ func (p *parser) parseCall(name lexToken) (Expr, *Error) {
 // only as whole arguments.
 func (p *parser) parseArg() (Expr, *Error) {
 	t := p.tok
-	if p.isOp("*") || t.kind == lexPeriod {
+	if t.kind == lexPeriod {
+		// A period is a whole argument: whatever follows is the call's business (a "," or ")",
+		// or an error there that names the unclosed "(", not the period).
+		if err := p.advance(); err != nil {
+			return nil, err
+		}
+		if t.n <= 0 {
+			return nil, Errorf(t.sp, "a time period must be positive, as in 5m")
+		}
+		return &PeriodLit{Sp: t.sp, N: t.n, Unit: t.unit, Text: t.text}, nil
+	}
+	if p.isOp("*") {
 		nt, err := p.peek()
 		if err != nil {
 			return nil, err
 		}
-		if nt.kind == lexOp && (nt.op == "," || nt.op == ")") {
+		if nt.kind == lexEOF || nt.kind == lexOp && (nt.op == "," || nt.op == ")") {
 			if err := p.advance(); err != nil {
 				return nil, err
 			}
-			if t.kind == lexOp {
-				return &Star{Sp: t.sp}, nil
-			}
-			if t.n <= 0 {
-				return nil, Errorf(t.sp, "a time period must be positive, as in 5m")
-			}
-			return &PeriodLit{Sp: t.sp, N: t.n, Unit: t.unit, Text: t.text}, nil
+			return &Star{Sp: t.sp}, nil
 		}
 	}
 	return p.parseExpr()
@@ -1123,6 +1301,20 @@ func parseValidate(q *Query, names []Span) *Error {
 				})
 			}
 			if !hasAgg {
+				for _, it := range c.Aggs {
+					var near *Call
+					var k string
+					Walk(it.X, func(e Expr) {
+						if call, ok := e.(*Call); ok && near == nil {
+							if k = Suggest(call.Name, Aggregates); k != "" {
+								near = call
+							}
+						}
+					})
+					if near != nil {
+						return Errorf(near.Sp, "%s() is not an aggregate function: did you mean %s()?", near.Name, k)
+					}
+				}
 				return Errorf(c.Aggs[0].X.Pos(), "stats needs at least one aggregate function (%s)", "count, count_distinct, sum, avg, min, max, pct, stddev, earliest, latest, sortsFirst or sortsLast")
 			}
 			if nStats == 2 && i == lastStats {
