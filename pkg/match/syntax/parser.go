@@ -42,9 +42,9 @@ var parseNotYet = map[string]bool{
 // parseCommandList are the supported command names, for "did you mean" hints.
 var parseCommandList = []string{"fields", "display", "filter", "where", "stats", "sort", "limit", "parse", "dedup", "unnest", "unmask", "filterIndex"}
 
-// NotYetFuncs are functions of the current Insights documentation that are not implemented yet
+// parseNotYetFuncs are functions of the current Insights documentation that are not implemented yet
 // (the time-series functions, used with stats); a call is refused by name.
-var NotYetFuncs = map[string]string{
+var parseNotYetFuncs = map[string]string{
 	"rate": "rate", "count_over_time": "count_over_time", "countovertime": "countOverTime",
 	"sum_over_time": "sum_over_time", "sumovertime": "sumOverTime", "histogram": "histogram",
 }
@@ -215,11 +215,11 @@ func (p *parser) sp(start int) Span { return Span{start, p.prevEnd} }
 
 // where names the position off for a message: "column N", or "line L, column N" in a query of
 // several lines (columns count characters, as the CLI's caret rendering does).
-func (p *parser) where(off int) string { return Where(p.src, off) }
+func (p *parser) where(off int) string { return whereIn(p.src, off) }
 
-// Where names the position off of text for a message: "column N", or "line L, column N" in a
+// whereIn names the position off of text for a message: "column N", or "line L, column N" in a
 // text of several lines.
-func Where(text string, off int) string {
+func whereIn(text string, off int) string {
 	off = min(max(off, 0), len(text))
 	ls := strings.LastIndexByte(text[:off], '\n') + 1
 	col := len([]rune(text[ls:off])) + 1
@@ -1150,7 +1150,7 @@ func (p *parser) parsePrimary() (Expr, *Error) {
 			if !t.bare || len(t.path) != 1 || t.path[0][0] == '@' {
 				return nil, Errorf(t.sp, "%s is not a function name", t.text)
 			}
-			if name, ok := NotYetFuncs[strings.ToLower(t.text)]; ok {
+			if name, ok := parseNotYetFuncs[strings.ToLower(t.text)]; ok {
 				return nil, Errorf(t.sp, "the time-series function %s() is not supported yet", name)
 			}
 			return p.parseCall(t)

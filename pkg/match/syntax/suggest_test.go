@@ -24,10 +24,10 @@ func TestSuggest(t *testing.T) {
 }
 
 func TestWhere(t *testing.T) {
-	if got := Where("filter (a", 7); got != "column 8" {
+	if got := whereIn("filter (a", 7); got != "column 8" {
 		t.Errorf("single line: %q", got)
 	}
-	if got := Where("fields a\n| filter é(b", 20); got != "line 2, column 11" {
+	if got := whereIn("fields a\n| filter é(b", 20); got != "line 2, column 11" {
 		t.Errorf("second line, after a 2-byte rune: %q", got)
 	}
 }
