@@ -131,6 +131,10 @@ func TestQueryTypos(t *testing.T) {
 			"auditgrep: query error at line 1, column 14: the \"(\" of strlen( is never closed: add the missing \")\"\n    fields strlen(@message\n                 ^\n"},
 		{"filter verb = \"get\"\n| filter (code = 200 or code = 201\n| stats count(*) by bin(5m)",
 			"auditgrep: query error at line 3, column 1: expected \")\" to close the \"(\" opened at line 2, column 10, found \"|\"\n    | stats count(*) by bin(5m)\n    ^\n"},
+		{"fields verb, code status",
+			"auditgrep: query error at line 1, column 19: missing \",\" before \"status\", or did you mean | stats?\n    fields verb, code status\n                      ^^^^^^\n"},
+		{"filter verb = \"get\" sotr verb",
+			"auditgrep: query error at line 1, column 21: unexpected \"sotr\": did you mean | sort?\n    filter verb = \"get\" sotr verb\n                        ^^^^\n"},
 	} {
 		_, err := match.Compile(tc.q, match.Options{})
 		if err == nil {

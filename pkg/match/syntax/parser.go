@@ -153,6 +153,10 @@ func (p *parser) afterCommand(c Command) *Error {
 			}
 		}
 		if k := Suggest(t.text, parseCommandList); k != "" {
+			if list && t.op == "" {
+				// fields code status: a missing comma as likely as a misspelt stats.
+				return Errorf(t.sp, `missing "," before %s, or did you mean | %s?`, p.desc(), k)
+			}
 			return Errorf(t.sp, `unexpected %q: did you mean | %s?`, t.text, k)
 		}
 	}
