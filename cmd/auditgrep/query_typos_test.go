@@ -135,6 +135,10 @@ func TestQueryTypos(t *testing.T) {
 			"auditgrep: query error at line 1, column 19: missing \",\" before \"status\", or did you mean | stats?\n    fields verb, code status\n                      ^^^^^^\n"},
 		{"filter verb = \"get\" sotr verb",
 			"auditgrep: query error at line 1, column 21: unexpected \"sotr\": did you mean | sort?\n    filter verb = \"get\" sotr verb\n                        ^^^^\n"},
+		{"filter @message like /error/i",
+			"auditgrep: query error at line 1, column 29: regex flags after the closing / are not supported: write (?i) at the start of the regex, as in /(?i)error/\n    filter @message like /error/i\n                                ^\n"},
+		{"parse @message /level=(?<level>\\w+)/i",
+			"auditgrep: query error at line 1, column 37: regex flags after the closing / are not supported: write (?i) at the start of the regex, as in /(?i)level=(?<level>\\w+)/\n    parse @message /level=(?<level>\\w+)/i\n                                        ^\n"},
 	} {
 		_, err := match.Compile(tc.q, match.Options{})
 		if err == nil {

@@ -641,6 +641,9 @@ func (p *parser) parseParse(start int) (Command, *Error) {
 		if err := p.advance(); err != nil {
 			return nil, err
 		}
+		if p.tok.kind == lexIdent && p.tok.sp.Start == rt.sp.End {
+			return nil, Errorf(p.tok.sp, "regex flags after the closing / are not supported: write (?%s) at the start of the regex, as in /(?%s)%s/", p.tok.text, p.tok.text, rt.val)
+		}
 		c.Pattern, c.IsRegex, c.Re = rt.val, true, re
 		if p.isKw("as") {
 			// The docs' multi-match example names an unnamed group this way:
@@ -928,6 +931,10 @@ func (p *parser) parsePattern(op string, isRegexOp bool) (Expr, *Error) {
 		}
 		if err := p.advance(); err != nil {
 			return nil, err
+		}
+		if p.tok.kind == lexIdent && p.tok.sp.Start == rt.sp.End {
+			// /x/i: JavaScript-style flags (spec A13).
+			return nil, Errorf(p.tok.sp, "regex flags after the closing / are not supported: write (?%s) at the start of the regex, as in /(?%s)%s/", p.tok.text, p.tok.text, rt.val)
 		}
 		return &RegexLit{Sp: rt.sp, Src: rt.val, Re: re}, nil
 	case p.tok.kind == lexString:
