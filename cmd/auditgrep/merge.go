@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
@@ -75,7 +76,15 @@ func (c *mergeCmd) run(e *env) int {
 		printStats(e.stderr, st, time.Since(start))
 	}
 	if st.InputErrors > 0 {
-		fmt.Fprintf(e.stderr, "auditgrep: the shards reported %d input errors (see their logs); the output covers the rest of the input\n", st.InputErrors)
+		// Each partial counts its shard's input errors: name the shards, whose logs say more.
+		var which []string
+		for i, sst := range ps.ShardStats {
+			if sst.InputErrors > 0 {
+				which = append(which, fmt.Sprintf("shard %d/%d (%s): %d", i, len(ps.Shards), ps.Shards[i].Name, sst.InputErrors))
+			}
+		}
+		fmt.Fprintf(e.stderr, "auditgrep: the shards reported %d input errors (%s; see their logs); the output covers the rest of the input\n",
+			st.InputErrors, strings.Join(which, ", "))
 		return exitError
 	}
 	if st.RowsOut == 0 {
