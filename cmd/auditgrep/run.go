@@ -254,16 +254,18 @@ func (q *queryCmd) run(e *env) int {
 	}
 
 	var probs problems
+	var bar *progress
 	ro := match.RunOptions{
 		Workers: q.Jobs,
 		Strict:  q.Strict,
 		KeepRaw: format == "raw",
 		OnInputError: func(err error) {
 			probs.add(err)
-			fmt.Fprintf(e.stderr, "auditgrep: %v\n", err)
+			bar.printf("auditgrep: %v\n", err)
 		},
 		Scan: scan.Options{MaxLineBytes: q.MaxLineBytes},
 	}
+	bar = newProgress(e, q.Progress, &ro.Scan)
 	if ro.Scan.GzipCommand, err = gzipCommand(q.Decompressor); err != nil {
 		fmt.Fprintf(e.stderr, "auditgrep: %v\n", err)
 		return exitError
@@ -278,7 +280,6 @@ func (q *queryCmd) run(e *env) int {
 		defer func() { pprof.StopCPUProfile(); pf.Close() }()
 	}
 	start := time.Now()
-	bar := newProgress(e, q.Progress, &ro.Scan)
 	ro.OnBatch = bar.onBatch()
 	st, runErr := prog.Run(e.ctx, match.Input{Paths: paths, Reader: e.stdin}, w, ro)
 	bar.stop()
