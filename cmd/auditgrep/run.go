@@ -117,6 +117,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		kong.Writers(stdout, stderr),
 		kong.Exit(func(n int) { code = n; panic(exitCode(n)) }),
 		kong.UsageOnError(),
+		kong.Help(helpPrinter),
 	)
 	if err != nil {
 		fmt.Fprintf(stderr, "auditgrep: %v\n", err)
