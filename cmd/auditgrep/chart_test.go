@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -73,5 +74,60 @@ func TestChartOnlyWhenAsked(t *testing.T) {
 		if n := len([]rune(l)); n > 60 {
 			t.Errorf("line of %d columns on a 60-column terminal: %q", n, l)
 		}
+	}
+}
+
+// The README's chart examples print what the README shows: each `$ [VAR=value...] auditgrep
+// --format chart 'QUERY' testdata/export` of the Chart section's block is run with its
+// variables, and its output compared with the lines that follow it.
+func TestReadmeChartExamples(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(testdataDir(t), "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(data)
+	start := strings.Index(readme, "#### Chart\n")
+	if start < 0 {
+		t.Fatal("README has no Chart section")
+	}
+	sec := readme[start:]
+	sec = sec[strings.Index(sec, "\n```\n")+5:]
+	sec = sec[:strings.Index(sec, "```\n")]
+	examples := 0
+	for _, ex := range strings.Split(sec, "$ ")[1:] {
+		// VAR=value... auditgrep FLAGS 'QUERY' PATH, the query possibly over several lines.
+		q0, q1 := strings.Index(ex, "'"), 0
+		if q0 >= 0 {
+			q1 = q0 + 1 + strings.Index(ex[q0+1:], "'")
+		}
+		if q0 < 0 || q1 <= q0 {
+			t.Fatalf("cannot read the example %q", ex)
+		}
+		head := strings.Fields(ex[:q0])
+		rest, want, _ := strings.Cut(ex[q1+1:], "\n")
+		env := map[string]string{"COLUMNS": "", "LANG": "C.UTF-8", "LC_ALL": "", "LC_CTYPE": ""}
+		for len(head) > 0 && strings.Contains(head[0], "=") {
+			k, v, _ := strings.Cut(head[0], "=")
+			env[k] = v
+			head = head[1:]
+		}
+		for k, v := range env {
+			t.Setenv(k, v)
+		}
+		if len(head) == 0 || head[0] != "auditgrep" {
+			t.Fatalf("example does not run auditgrep: %q", ex)
+		}
+		args := append(head[1:], ex[q0+1:q1])
+		for _, p := range strings.Fields(rest) {
+			args = append(args, filepath.Join(testdataDir(t), strings.TrimPrefix(p, "testdata/")))
+		}
+		r := runArgs(args...)
+		if r.code != exitMatch || r.out != want {
+			t.Errorf("README example %v: exit %d, stderr %q, printed:\n%s\nthe README shows:\n%s", args, r.code, r.err, r.out, want)
+		}
+		examples++
+	}
+	if examples != 2 {
+		t.Errorf("%d chart examples found in the README, want 2", examples)
 	}
 }
