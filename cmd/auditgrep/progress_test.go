@@ -207,6 +207,19 @@ func screen(out []byte) []string {
 // then a damaged file: the file's error is reported (in input order) only after stdin ends,
 // which the test does once the bar has been seen, so the error comes while the bar is up.
 func TestProgressErrorAboveBar(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		args    []string
+		summary string
+	}{
+		{"query", []string{`stats count(*)`}, "auditgrep: skipped input:"},
+		{"discover", []string{"discover"}, "auditgrep: 1 input problem(s) reported above"},
+	} {
+		t.Run(c.name, func(t *testing.T) { progressErrorAboveBar(t, c.args, c.summary) })
+	}
+}
+
+func progressErrorAboveBar(t *testing.T, args []string, summary string) {
 	ptmx, tty, err := pty.Open()
 	if err != nil {
 		t.Skipf("no pseudo-terminal: %v", err)
@@ -240,7 +253,7 @@ func TestProgressErrorAboveBar(t *testing.T) {
 	pr, pw := io.Pipe()
 	var out bytes.Buffer
 	finished := make(chan int)
-	go func() { finished <- run([]string{`stats count(*)`, "-", damaged}, pr, &out, tty) }()
+	go func() { finished <- run(append(args, "-", damaged), pr, &out, tty) }()
 	pw.Write([]byte(`{"verb":"get"}` + "\n"))
 	select {
 	case <-seen:
@@ -270,7 +283,7 @@ func TestProgressErrorAboveBar(t *testing.T) {
 	if errLine < 0 {
 		t.Fatalf("the input error is not on the screen whole; screen:\n%s\nbytes: %q", strings.Join(lines, "\n"), term.String())
 	}
-	if errLine+1 >= len(lines) || !strings.HasPrefix(lines[errLine+1], "auditgrep: skipped input:") {
+	if errLine+1 >= len(lines) || !strings.HasPrefix(lines[errLine+1], summary) {
 		t.Errorf("the summary does not follow the error; screen:\n%s", strings.Join(lines, "\n"))
 	}
 }
