@@ -59,3 +59,14 @@ func openOutput(stdout io.Writer, format, path string, prog *match.Program, text
 	}
 	return o, nil
 }
+
+// pendingBytes bounds the rows workers that are ahead may hold while the writer catches up (0:
+// the engine's default). The Parquet writer is the slowest stage by far (it encodes and
+// compresses every value), so a deep queue in front of it buys no speed; at the default 64 MB
+// estimate the queued rows, and the input buffers they point into, tripled the run's memory.
+func (o *output) pendingBytes() int64 {
+	if o.format == "parquet" {
+		return 4 << 20
+	}
+	return 0
+}

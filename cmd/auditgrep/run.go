@@ -277,8 +277,9 @@ func (q *queryCmd) run(e *env) int {
 		w = strict
 	}
 	x := match.NewExec(prog, w, match.ExecOptions{
-		Workers: jobs,
-		KeepRaw: format == "raw",
+		Workers:      jobs,
+		KeepRaw:      format == "raw",
+		PendingBytes: o.pendingBytes(),
 		OnInputError: func(err error) {
 			probs.add(err)
 			fmt.Fprintf(e.stderr, "auditgrep: %v\n", err)
