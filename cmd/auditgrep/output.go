@@ -19,7 +19,7 @@ type output struct {
 // openOutput resolves --format (auto: from -o's extension, else table on a terminal and json
 // otherwise), refuses combinations that cannot work, and creates the writer. The query text goes
 // into Parquet metadata.
-func openOutput(stdout io.Writer, format, path string, prog *match.Program, text string) (*output, error) {
+func openOutput(stdout io.Writer, format, path string, prog *match.Query, text string) (*output, error) {
 	o := &output{format: format}
 	out := stdout
 	if path != "" {
@@ -58,15 +58,4 @@ func openOutput(stdout io.Writer, format, path string, prog *match.Program, text
 		o.w = export.NewParquet(out, parquetMeta(text))
 	}
 	return o, nil
-}
-
-// pendingBytes bounds the rows workers that are ahead may hold while the writer catches up (0:
-// the engine's default). The Parquet writer is the slowest stage by far (it encodes and
-// compresses every value), so a deep queue in front of it buys no speed; at the default 64 MB
-// estimate the queued rows, and the input buffers they point into, tripled the run's memory.
-func (o *output) pendingBytes() int64 {
-	if o.format == "parquet" {
-		return 4 << 20
-	}
-	return 0
 }

@@ -367,3 +367,6 @@ func TestParquetSampleSmallerThanGroup(t *testing.T) {
 		t.Errorf("%d groups, columns %v, rows %v", f.groups, f.names, f.rows)
 	}
 }
+
+// The engine bounds the queue in front of the Parquet writer through this interface.
+var _ match.PendingLimiter = (*parquetWriter)(nil)
