@@ -51,7 +51,7 @@ const (
 	pqBool
 )
 
-// cell is a value kept for the first row group, not aliasing the row passed to Row.
+// cell is a value as written: its kind, text and number.
 type cell struct {
 	kind match.Kind
 	str  string  // Render() text of strings, lists, maps and periods; the lexeme of a number
@@ -70,10 +70,9 @@ type parquetWriter struct {
 
 	cols []string
 	// The sample, buffered until it is complete (or End) to decide the schema.
-	buf      [][]cell
-	bufBytes int
-	// peakBuffered is the largest estimate of bytes held at once, in the sample or in a row
-	// group not yet flushed: what tests check to see that memory is bounded.
+	sample *pqSample
+	// peakBuffered is the most bytes held at once: of sampled rows in memory, or (estimated)
+	// of a row group not yet flushed. Tests check it to see that memory is bounded.
 	peakBuffered int
 
 	// Set once the schema is decided.
@@ -93,8 +92,9 @@ type parquetWriter struct {
 // the file's key=value metadata (the CLI puts the query text and auditgrep's version there).
 // Values are compressed with zstd.
 //
-// Column types are decided from a sample of the first rows, which is buffered (up to
-// ParquetSampleBytes or ParquetSampleRows, and at most one row group):
+// Column types are decided from a sample of the first rows: ParquetSampleBytes or
+// ParquetSampleRows, longer while a column has had no value (up to a row group). The sample is
+// buffered, past ParquetSampleBytes in a temporary file. Types:
 //
 //   - every present value a timestamp: TIMESTAMP(MILLIS, UTC);
 //   - every present value a number that is an integer (its original digits parse as an int64, or
@@ -130,28 +130,26 @@ func (p *parquetWriter) PendingBytes() int64 { return 4 << 20 }
 
 func (p *parquetWriter) Begin(cols []string) error {
 	p.cols = append([]string(nil), cols...)
+	p.sample = newPQSample(len(cols), p.sampleBytes)
 	return nil
 }
 
 func (p *parquetWriter) Row(vals []match.Value, _ []byte) error {
-	if p.w == nil {
-		r := make([]cell, len(p.cols))
-		for i := range r {
-			if i < len(vals) {
-				r[i] = toCell(vals[i])
-				p.bufBytes += cellSize(r[i])
-			}
-		}
-		p.buf = append(p.buf, r)
-		p.peakBuffered = max(p.peakBuffered, p.bufBytes)
-		if p.bufBytes >= min(p.sampleBytes, p.groupBytes) || len(p.buf) >= min(p.sampleRows, p.groupRows) {
-			// The sample is complete and more rows may follow: decide the schema with twin
-			// columns and write the sample out.
-			return p.start(true)
-		}
-		return nil
+	if p.w != nil {
+		return p.write(vals)
 	}
-	return p.write(vals)
+	sm := p.sample
+	if err := sm.add(vals); err != nil {
+		return err
+	}
+	p.peakBuffered = max(p.peakBuffered, len(sm.mem))
+	// The sample is complete at its limits once every column has had a value, and at a row
+	// group's limits in any case; more rows may follow, so the schema gets twin columns.
+	if sm.est >= p.groupBytes || sm.rows >= p.groupRows ||
+		(sm.est >= p.sampleBytes || sm.rows >= p.sampleRows) && sm.allSeen() {
+		return p.start(true)
+	}
+	return nil
 }
 
 func (p *parquetWriter) End() error {
@@ -159,6 +157,9 @@ func (p *parquetWriter) End() error {
 		return nil
 	}
 	p.finished = true
+	if p.sample != nil {
+		defer p.sample.close()
+	}
 	if p.w == nil {
 		if err := p.start(false); err != nil {
 			return err
@@ -170,9 +171,14 @@ func (p *parquetWriter) End() error {
 // start decides the schema from the sample, creates the Parquet writer and writes the sample
 // as the start of the first row group. twins says whether to add the text twin columns.
 func (p *parquetWriter) start(twins bool) error {
+	if p.sample == nil { // End without Begin
+		p.sample = newPQSample(0, 0)
+	}
+	sm := p.sample
+	defer sm.close()
 	p.types = make([]pqType, len(p.cols))
 	for i := range p.cols {
-		p.types[i] = decideType(p.buf, i)
+		p.types[i] = sm.typeOf(i)
 	}
 	used := map[string]bool{}
 	unique := func(name string) string {
@@ -206,7 +212,7 @@ func (p *parquetWriter) start(twins bool) error {
 		parquet.Compression(newPQZstd()),
 	}
 	for i := range p.cols {
-		if p.types[i] == pqString && longestText(p.buf, i) > pqBoundsMaxLen {
+		if p.types[i] == pqString && sm.stats[i].longest > pqBoundsMaxLen {
 			opts = append(opts, parquet.SkipPageBounds(fields[i].Name()), parquet.SkipPageStatistics(fields[i].Name()))
 		}
 	}
@@ -218,24 +224,19 @@ func (p *parquetWriter) start(twins bool) error {
 		return fmt.Errorf("parquet: %w", err)
 	}
 	p.w = parquet.NewWriter(p.out, cfg)
-	buf := p.buf
-	p.buf, p.bufBytes = nil, 0
-	for _, r := range buf {
+	return sm.replay(func(r []cell) error {
 		if err := p.writeRow(func(i int) cell { return r[i] }); err != nil {
 			return err
 		}
-		if err := p.flushFull(); err != nil {
-			return err
-		}
-	}
-	return nil
+		return p.flushFull()
+	})
 }
 
 // write writes a row after the schema is decided.
 func (p *parquetWriter) write(vals []match.Value) error {
 	if err := p.writeRow(func(i int) cell {
 		if i < len(vals) {
-			return toCell(vals[i])
+			return rawCell(vals[i])
 		}
 		return cell{}
 	}); err != nil {
@@ -286,19 +287,16 @@ func (p *parquetWriter) writeRow(at func(i int) cell) error {
 	return err
 }
 
-func toCell(v match.Value) cell {
+// rawCell is v as a cell; its text may alias v (writeRow copies what it keeps).
+func rawCell(v match.Value) cell {
 	switch v.Kind {
 	case match.Absent:
 		return cell{}
-	case match.Number:
-		return cell{kind: v.Kind, num: v.Num, str: strings.Clone(v.Render())}
-	case match.Time:
+	case match.Number, match.Time, match.Bool:
 		return cell{kind: v.Kind, num: v.Num, str: v.Render()}
-	case match.Bool:
-		return cell{kind: v.Kind, num: v.Num, str: strings.Clone(v.Render())}
 	}
 	// Strings (@message included), lists and maps as JSON, periods: their text.
-	return cell{kind: v.Kind, str: strings.Clone(v.Render())}
+	return cell{kind: v.Kind, str: v.Render()}
 }
 
 func cellSize(c cell) int {
@@ -328,47 +326,6 @@ func asInt(c cell) (int64, bool) {
 // texts (@message, lists and maps) made the writer's memory grow with the file: ~16 MB per GB
 // of @message. Min/max of such texts do not help a reader skip pages anyway.
 const pqBoundsMaxLen = 128
-
-// longestText is the length of the longest text of column i among the buffered rows.
-func longestText(rows [][]cell, i int) int {
-	n := 0
-	for _, r := range rows {
-		n = max(n, len(r[i].str))
-	}
-	return n
-}
-
-// decideType is the type of column i from the buffered rows (see NewParquet).
-func decideType(rows [][]cell, i int) pqType {
-	kind := match.Absent
-	allInt := true
-	for _, r := range rows {
-		c := r[i]
-		if c.kind == match.Absent {
-			continue
-		}
-		if kind == match.Absent {
-			kind = c.kind
-		} else if kind != c.kind {
-			return pqString
-		}
-		if c.kind == match.Number && allInt {
-			_, allInt = asInt(c)
-		}
-	}
-	switch kind {
-	case match.Time:
-		return pqTimestamp
-	case match.Number:
-		if allInt {
-			return pqInt64
-		}
-		return pqDouble
-	case match.Bool:
-		return pqBool
-	}
-	return pqString
-}
 
 // fit returns c as a value of type t, or false when it does not fit.
 func fit(t pqType, c cell) (parquet.Value, bool) {

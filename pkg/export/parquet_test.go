@@ -3,8 +3,10 @@ package export
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -314,8 +316,8 @@ func TestParquetBoundedBuffering(t *testing.T) {
 		if err := w.Row([]match.Value{match.Str(msg), match.Num(float64(i)), match.Str("get")}, nil); err != nil {
 			t.Fatal(err)
 		}
-		if len(p.buf) > 0 && p.bufBytes > p.sampleBytes+rowMax {
-			t.Fatalf("row %d: %d bytes buffered in the sample, limit %d", i, p.bufBytes, p.sampleBytes)
+		if p.w == nil && len(p.sample.mem) > p.sampleBytes+rowMax {
+			t.Fatalf("row %d: %d bytes buffered in the sample, limit %d", i, len(p.sample.mem), p.sampleBytes)
 		}
 	}
 	if err := w.End(); err != nil {
@@ -370,3 +372,48 @@ func TestParquetSampleSmallerThanGroup(t *testing.T) {
 
 // The engine bounds the queue in front of the Parquet writer through this interface.
 var _ match.PendingLimiter = (*parquetWriter)(nil)
+
+// A column with no value in the first rows is sampled until it has one (here past the sample's
+// memory, which spills to a temporary file), so it still gets its type; nothing is lost on the
+// way through the file.
+func TestParquetSampleUntilEveryColumnHasAValue(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewParquet(&buf, nil)
+	p := w.(*parquetWriter)
+	p.groupBytes, p.sampleBytes = 1<<20, 16<<10
+	w.Begin([]string{"@message", "code", "empty"})
+	const absentRows, rows = 300, 1000
+	var want [][]any
+	for i := range rows {
+		msg := fmt.Sprintf("%d %s \xff", i, strings.Repeat("m", 500+i%7))
+		code := match.Value{}
+		var wantCode any
+		if i >= absentRows {
+			code, wantCode = match.NumLexeme(float64(200+i%5), strconv.Itoa(200+i%5)), int64(200+i%5)
+		}
+		if err := w.Row([]match.Value{match.Str(msg), code}, nil); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, []any{strings.ToValidUTF8(msg, "\uFFFD"), wantCode, nil})
+		if i == absentRows-1 && (p.w != nil || p.sample.spilled == 0) {
+			t.Fatalf("after %d rows without code: schema decided %v, %d bytes spilled", absentRows, p.w != nil, p.sample.spilled)
+		}
+	}
+	if err := w.End(); err != nil {
+		t.Fatal(err)
+	}
+	if p.peakBuffered > p.groupBytes+600 {
+		t.Errorf("peak buffered %d bytes", p.peakBuffered)
+	}
+	f := readParquet(t, buf.Bytes())
+	if !reflect.DeepEqual(f.types[:3], []string{"STRING", intType, "STRING"}) {
+		t.Errorf("types %v", f.types)
+	}
+	var got [][]any
+	for _, r := range f.rows {
+		got = append(got, r[:3])
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("rows differ: %d rows, first %v, last %v", len(got), got[0], got[len(got)-1])
+	}
+}
