@@ -123,9 +123,10 @@ func NewParquet(w io.Writer, meta map[string]string) match.Writer {
 		sampleBytes: ParquetSampleBytes, sampleRows: ParquetSampleRows}
 }
 
-// PendingBytes is match.PendingLimiter: this writer is the slowest stage by far (it encodes and
-// compresses every value), and at the engine's default 64 MB the rows queued in front of it, with
-// the input buffers they point into, tripled the run's memory (1.2M rows at -j 2: 280 MB).
+// PendingBytes bounds the engine's queue in front of this writer (match's pendingLimiter). This
+// writer is the slowest stage by far (it encodes and compresses every value), and at the
+// engine's default 64 MB the rows queued in front of it, with the input buffers they point
+// into, tripled the run's memory (1.2M rows at -j 2: 280 MB).
 func (p *parquetWriter) PendingBytes() int64 { return 4 << 20 }
 
 func (p *parquetWriter) Begin(cols []string) error {

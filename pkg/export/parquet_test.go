@@ -370,8 +370,9 @@ func TestParquetSampleSmallerThanGroup(t *testing.T) {
 	}
 }
 
-// The engine bounds the queue in front of the Parquet writer through this interface.
-var _ match.PendingLimiter = (*parquetWriter)(nil)
+// The engine bounds the queue in front of the Parquet writer through this method (match's
+// unexported pendingLimiter interface, satisfied by name like its rowEncoder).
+var _ interface{ PendingBytes() int64 } = (*parquetWriter)(nil)
 
 // A column with no value in the first rows is sampled until it has one (here past the sample's
 // memory, which spills to a temporary file), so it still gets its type; nothing is lost on the

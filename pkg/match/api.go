@@ -182,7 +182,7 @@ func (p *Query) run(ctx context.Context, in Input, w Writer, ro RunOptions, part
 		firstErr error
 	)
 	var pending int64
-	if pl, ok := w.(PendingLimiter); ok {
+	if pl, ok := w.(pendingLimiter); ok {
 		pending = pl.PendingBytes()
 	}
 	var sw *strictWriter

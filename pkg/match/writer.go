@@ -26,9 +26,9 @@ type rowEncoder interface {
 	WriteEncoded(b []byte) error
 }
 
-// PendingLimiter is implemented by writers much slower than the workers (Parquet): the rows
+// pendingLimiter is implemented by writers much slower than the workers (Parquet): the rows
 // that workers ahead of the writer hold are bounded by about PendingBytes (estimated) instead
 // of the default 64 MiB, since a deep queue in front of a slow writer buys no speed, only memory.
-type PendingLimiter interface {
+type pendingLimiter interface {
 	PendingBytes() int64
 }
