@@ -74,6 +74,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/auditgrep-run.XXXXXX")
 cleanup_data=""
 trap 'rm -rf "$work" $cleanup_data' EXIT
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+commit=$(cd "$repo" && git rev-parse --short HEAD 2>/dev/null || echo '?')
 echo "run.sh: building auditgrep and bench/decompress" >&2
 (cd "$repo" && go build -o "$work/auditgrep" ./cmd/auditgrep && go build -o "$work/decompress" ./bench/decompress && go build -o "$work/check" ./bench/check)
 duckdb_bin=""
@@ -243,8 +245,8 @@ run_rounds
 	echo "## auditgrep benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo
 	echo "- data: \`go run ./bench/gen -size $SIZE\`: $nfiles objects, $bytes bytes uncompressed, $gzbytes gzip${want_needle:+, $want_needle eviction needles}"
-	echo "- machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "- commit $(cd "$repo" && git rev-parse --short HEAD 2>/dev/null || echo '?'); $(go version | cut -d' ' -f3); rounds: $RUNS (jq, gojq: $SLOW_RUNS), median wall of the rounds; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "- machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM; load average before: $load_before"
+	echo "- commit $commit (when the binaries were built); $(go version | cut -d' ' -f3); rounds: $RUNS (jq, gojq: $SLOW_RUNS), median wall of the rounds; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "- wall and CPU in seconds, RSS in MB, MB/s = uncompressed bytes of the whole export / wall, ratio = wall / auditgrep wall, same query and -j (decompress-only: vs the needle query); ÷ decompress = wall / klauspost decompress-only wall, same -j"
 	echo
 	echo "| query | tool | -j | wall s | CPU s | peak RSS MB | MB/s | rows | ÷ auditgrep | ÷ decompress |"
