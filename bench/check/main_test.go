@@ -47,7 +47,7 @@ func TestVerify(t *testing.T) {
 		ProjectHash: tupleHash(tuple) + tupleHash([]string{"", "", "", "", ""}),
 		Groups: map[string]group{
 			`"pods"` + "\x00" + "1628640000000": {Users: 1, P95: "200"},
-			"\x00" + "1628640300000":             {Users: 0},
+			"\x00" + "1628640300000":            {Users: 0},
 		},
 	}
 	const (
