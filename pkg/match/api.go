@@ -160,6 +160,7 @@ func (p *Query) Run(ctx context.Context, in Input, w Writer, ro RunOptions) (Run
 // Partials.Merge completes. h names the run and the shard; ro.Scan's file range is set from h.
 func (p *Query) RunPartial(ctx context.Context, in Input, out io.Writer, h PartialHeader, ro RunOptions) (RunStats, error) {
 	h.SetOptions(p.opts)
+	h.Now = p.evalEnv.Now.UnixMilli()
 	if h.Query == "" {
 		h.Query = p.q.Text
 	}
@@ -170,7 +171,7 @@ func (p *Query) RunPartial(ctx context.Context, in Input, out io.Writer, h Parti
 
 func (p *Query) run(ctx context.Context, in Input, w Writer, ro RunOptions, partOut io.Writer, part *PartialHeader) (RunStats, error) {
 	so := scanOptions(p.opts, &ro)
-	so.KeepStream = p.KeepStream()
+	so.KeepStream = p.keepStream()
 	paths, stdin := in.scanArgs()
 	if stdin != nil {
 		so.Stdin = stdin
@@ -181,14 +182,19 @@ func (p *Query) run(ctx context.Context, in Input, w Writer, ro RunOptions, part
 		mu       sync.Mutex
 		firstErr error
 	)
+	var pending int64
+	if pl, ok := w.(pendingLimiter); ok {
+		pending = pl.PendingBytes()
+	}
 	var sw *strictWriter
 	if ro.Strict && w != nil {
 		sw = wrapStrict(w)
 		w = sw
 	}
 	eo := execOptions{
-		Workers: ro.Workers,
-		KeepRaw: ro.KeepRaw,
+		Workers:      ro.Workers,
+		KeepRaw:      ro.KeepRaw,
+		PendingBytes: pending,
 		OnInputError: func(err error) {
 			if ro.OnInputError != nil {
 				ro.OnInputError(err)

@@ -195,10 +195,10 @@ func (p *Query) explainPrefilter() string {
 	return strings.Join(parts, "; ")
 }
 
-// KeepStream returns a test of a log stream name that is false only for streams whose events
+// keepStream returns a test of a log stream name that is false only for streams whose events
 // the query's filters reject whatever their content (filter @logStream like /^kube-apiserver-audit/),
 // so that whole files can be skipped; nil when the query has no such filter.
-func (p *Query) KeepStream() func(stream string) bool {
+func (p *Query) keepStream() func(stream string) bool {
 	if len(p.streamConds) == 0 {
 		return nil
 	}
@@ -228,8 +228,11 @@ func (p *Query) rawField(e syntax.Expr) (name string, verbatim, ok bool) {
 	if !isField {
 		return "", false, false
 	}
-	if _, defined := p.rowScope.lookup(f.Name); defined {
-		return "", false, false
+	for k := len(f.Path); k >= 1; k-- {
+		// lf.level after parse ... logfmt as lf is computed too.
+		if _, defined := p.rowScope.lookup(strings.Join(f.Path[:k], ".")); defined {
+			return "", false, false
+		}
 	}
 	if f.Name == "@message" {
 		return f.Name, true, true

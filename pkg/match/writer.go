@@ -14,14 +14,21 @@ type Writer interface {
 	End() error
 }
 
-// RowEncoder is implemented by writers whose rows encode independently of each other (JSON
+// rowEncoder is implemented by writers whose rows encode independently of each other (JSON
 // lines, raw): Exec then encodes rows on its workers, in parallel and straight from the input
 // buffers, and the writer only copies the encoded bytes out in order (STYLE.md item 10).
-type RowEncoder interface {
+type rowEncoder interface {
 	Writer
 	// AppendRow appends the encoding of one row to dst, as Row would write it. It is called
 	// concurrently, after Begin, and must not keep vals, raw or dst.
 	AppendRow(dst []byte, vals []Value, raw []byte) []byte
 	// WriteEncoded writes whole rows encoded by AppendRow.
 	WriteEncoded(b []byte) error
+}
+
+// pendingLimiter is implemented by writers much slower than the workers (Parquet): the rows
+// that workers ahead of the writer hold are bounded by about PendingBytes (estimated) instead
+// of the default 64 MiB, since a deep queue in front of a slow writer buys no speed, only memory.
+type pendingLimiter interface {
+	PendingBytes() int64
 }
