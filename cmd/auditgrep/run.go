@@ -58,6 +58,8 @@ type cli struct {
 	Plan  planCmd  `cmd:"" help:"Cut the inputs into N byte-balanced shards for a job runner: auditgrep plan --shards N PATH... > plan.json"`
 	Merge mergeCmd `cmd:"" help:"Merge the partial results of a sharded run (--shard) into the output of a single run."`
 
+	Serve serveCmd `cmd:"" help:"Start the web console over the exports: auditgrep serve PATH... prints the URL to open."`
+
 	Completion kongcompletion.Completion `cmd:"" help:"Print how to turn on tab completion for bash, zsh or fish (-c: the code itself)."`
 }
 
@@ -176,6 +178,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return c.Plan.run(e)
 	case "merge <PARTIAL>":
 		return c.Merge.run(e)
+	case "serve <PATH>":
+		return c.Serve.run(e)
 	default:
 		n := c.Query.run(e)
 		if ctx.Err() != nil {
