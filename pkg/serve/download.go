@@ -35,6 +35,13 @@ func (s *Server) handleDownload(w http.ResponseWriter, r *http.Request) {
 	if !s.acquire(w) {
 		return
 	}
+	// hooks.done sees the run after its slot and its id are given back.
+	var res runResult
+	defer func() {
+		if s.hooks.done != nil {
+			s.hooks.done(res)
+		}
+	}()
 	defer s.release()
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
@@ -45,6 +52,12 @@ func (s *Server) handleDownload(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", f.contentType)
 	h.Set("Content-Disposition", `attachment; filename="auditgrep-`+time.Now().UTC().Format("20060102-150405")+"."+f.ext+`"`)
+	// The browser starts the download now, not when the first rows are written (a stats query
+	// writes none until its end).
+	w.WriteHeader(http.StatusOK)
+	if fl, ok := w.(http.Flusher); ok {
+		fl.Flush()
+	}
 	var wr match.Writer
 	switch q.Get("format") {
 	case "json":
@@ -62,9 +75,7 @@ func (s *Server) handleDownload(w http.ResponseWriter, r *http.Request) {
 		}
 	}})
 	canceled := ctx.Err() != nil
-	if s.hooks.done != nil {
-		s.hooks.done(runResult{ID: id, Canceled: canceled, Stats: rs, Err: err})
-	}
+	res = runResult{ID: id, Canceled: canceled, Stats: rs, Err: err}
 	if err != nil || canceled {
 		// The file is incomplete: end the response without its proper end, so that the browser
 		// reports a failed download rather than keeping a short file.

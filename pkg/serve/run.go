@@ -108,6 +108,13 @@ func (s *Server) handleRun(w http.ResponseWriter, r *http.Request) {
 	if !s.acquire(w) {
 		return
 	}
+	// hooks.done sees the run after its slot and its id are given back.
+	var res runResult
+	defer func() {
+		if s.hooks.done != nil {
+			s.hooks.done(res)
+		}
+	}()
 	defer s.release()
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
@@ -142,9 +149,7 @@ func (s *Server) handleRun(w http.ResponseWriter, r *http.Request) {
 	})
 	elapsed := time.Since(start)
 	canceled := ctx.Err() != nil
-	if s.hooks.done != nil {
-		s.hooks.done(runResult{ID: id, Canceled: canceled, Stats: rs, Err: err})
-	}
+	res = runResult{ID: id, Canceled: canceled, Stats: rs, Err: err}
 	end := map[string]any{"type": "end", "rowsOut": rs.RowsOut, "shown": st.shown, "maxRows": s.cfg.MaxRows,
 		"statsLine": statsLine(rs, elapsed), "canceled": canceled, "problems": st.problems}
 	if err != nil && !canceled {
