@@ -433,7 +433,7 @@ function drawResultChart() {
     for (const c of numCols) {
       const v = r.row[c];
       if (typeof v !== "number") continue;
-      const key = (g ? g + " · " : "") + (numCols.length > 1 || !g ? c : "");
+      const key = [g, numCols.length > 1 || !g ? c : ""].filter((x) => x).join(" · ");
       if (!series.has(key)) series.set(key, { key, pts: [], sum: 0 });
       const s = series.get(key);
       s.pts.push([r.ts[timeCol], v]);
