@@ -33,7 +33,6 @@ import (
 	"github.com/auditgrep/auditgrep/bench/gen/gendata"
 	"github.com/auditgrep/auditgrep/pkg/export"
 	"github.com/auditgrep/auditgrep/pkg/match"
-	"github.com/auditgrep/auditgrep/pkg/scan"
 )
 
 // The five queries of bench/run.sh.
@@ -189,22 +188,16 @@ func makeDataset(dir string, size int64) (*dataset, error) {
 // run runs one query over the data set with the given worker count, as cmd/auditgrep does
 // with --format json, and returns the run's statistics.
 func run(d *dataset, text string, workers int, out io.Writer) (match.RunStats, error) {
-	q, err := match.Parse(text)
-	if err != nil {
-		return match.RunStats{}, err
-	}
-	prog, err := match.Compile(q, match.Options{})
+	prog, err := match.Compile(text, match.Options{})
 	if err != nil {
 		return match.RunStats{}, err
 	}
 	var inputErr error
-	x := match.NewExec(prog, export.NewJSON(out), match.ExecOptions{
+	st, err := prog.Run(context.Background(), match.Input{Paths: []string{d.dir}}, export.NewJSON(out), match.RunOptions{
 		Workers:      workers,
 		OnInputError: func(err error) { inputErr = err },
 	})
-	scanErr := scan.Scan(context.Background(), []string{d.dir}, scan.Options{Workers: workers}, x.Batch)
-	st, err := x.Finish()
-	for _, e := range []error{scanErr, err, inputErr} {
+	for _, e := range []error{err, inputErr} {
 		if e != nil {
 			return st, e
 		}

@@ -3,8 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"runtime"
-	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -34,28 +32,6 @@ func (c *discoverCmd) run(e *env) int {
 		return exitError
 	}
 	paths := c.Paths
-	if len(paths) == 0 {
-		paths = []string{"-"}
-	}
-	jobs := c.Jobs
-	if jobs <= 0 {
-		jobs = runtime.GOMAXPROCS(0)
-	}
-	var inputErrs atomic.Int64
-	d := match.NewDiscoverer(jobs, match.Options{LogGroup: c.LogGroup, Account: c.Account})
-	d.OnInputError = func(err error) {
-		inputErrs.Add(1)
-		fmt.Fprintf(e.stderr, "auditgrep: %v\n", err)
-	}
-	sopts := scan.Options{Workers: jobs, MaxLineBytes: c.MaxLineBytes, Stdin: e.stdin}
-	tr.apply(&sopts)
-	bar := newProgress(e, c.Progress, &sopts)
-	scanErr := scan.Scan(e.ctx, paths, sopts, bar.wrap(d.Batch))
-	bar.stop()
-	if e.ctx.Err() != nil {
-		return exitInterrupt
-	}
-
 	format := c.Format
 	if format == "auto" {
 		format = "json"
@@ -72,41 +48,36 @@ func (c *discoverCmd) run(e *env) int {
 	default:
 		w = export.NewJSON(e.stdout)
 	}
-	fields := d.Fields()
-	total := d.Stats().Records
-	werr := w.Begin([]string{"field", "type", "count", "percent", "example"})
-	for _, f := range fields {
-		if werr != nil {
-			break
-		}
-		pct := 0.0
-		if total > 0 {
-			pct = float64(f.Count) * 100 / float64(total)
-		}
-		werr = w.Row([]match.Value{
-			match.Str(f.Name), match.Str(strings.Join(f.Types, "|")), match.Num(float64(f.Count)),
-			match.NumLexeme(pct, fmt.Sprintf("%.1f", pct)), match.Str(f.Example),
-		}, nil)
+	var inputErrs atomic.Int64
+	ro := match.RunOptions{
+		Workers: c.Jobs,
+		OnInputError: func(err error) {
+			inputErrs.Add(1)
+			fmt.Fprintf(e.stderr, "auditgrep: %v\n", err)
+		},
+		Scan: scan.Options{MaxLineBytes: c.MaxLineBytes},
 	}
-	if werr == nil {
-		werr = w.End()
+	mopts := match.Options{LogGroup: c.LogGroup, Account: c.Account}
+	tr.setOptions(&mopts)
+	bar := newProgress(e, c.Progress, &ro.Scan)
+	ro.OnBatch = bar.onBatch()
+	st, err := match.Discover(e.ctx, match.Input{Paths: paths, Reader: e.stdin}, w, mopts, ro)
+	bar.stop()
+	if e.ctx.Err() != nil {
+		return exitInterrupt
 	}
-	if werr != nil {
-		if errors.Is(werr, syscall.EPIPE) {
+	if err != nil {
+		if errors.Is(err, syscall.EPIPE) {
 			return exitMatch
 		}
-		fmt.Fprintf(e.stderr, "auditgrep: writing results: %v\n", werr)
-		return exitError
-	}
-	if scanErr != nil {
-		fmt.Fprintf(e.stderr, "auditgrep: %v\n", scanErr)
+		fmt.Fprintf(e.stderr, "auditgrep: %v\n", err)
 		return exitError
 	}
 	if inputErrs.Load() > 0 {
 		fmt.Fprintf(e.stderr, "auditgrep: %d input problem(s) reported above; the fields cover the rest of the input\n", inputErrs.Load())
 		return exitError
 	}
-	if len(fields) == 0 {
+	if st.RowsOut == 0 {
 		return exitNoMatch
 	}
 	return exitMatch

@@ -45,12 +45,7 @@ func (c *mergeCmd) run(e *env) int {
 		return fail(fmt.Errorf("%s: written by %s; this is %s", ps.Shards[0].Name, ps.Header.Version, v))
 	}
 	text := ps.Header.Query
-	qy, err := match.Parse(text)
-	if err != nil {
-		printQueryError(e.stderr, text, err)
-		return exitError
-	}
-	prog, err := match.Compile(qy, ps.Header.Options())
+	prog, err := match.Compile(text, ps.Header.Options())
 	if err != nil {
 		printQueryError(e.stderr, text, err)
 		return exitError

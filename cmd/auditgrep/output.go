@@ -19,7 +19,7 @@ type output struct {
 // openOutput resolves --format (auto: from -o's extension, else table on a terminal and json
 // otherwise), refuses combinations that cannot work, and creates the writer. The query text goes
 // into Parquet metadata.
-func openOutput(stdout io.Writer, format, path string, prog *match.Program, text string) (*output, error) {
+func openOutput(stdout io.Writer, format, path string, prog *match.Query, text string) (*output, error) {
 	o := &output{format: format}
 	out := stdout
 	if path != "" {

@@ -24,7 +24,11 @@ func (q *queryCmd) presetQuery() (string, []string, error) {
 	if q.File != "" {
 		return "", nil, fmt.Errorf("--preset and -f both give a query: use one")
 	}
-	text, err := match.ExpandPreset(q.Preset, q.Param)
+	p, err := match.LookupPreset(q.Preset)
+	if err != nil {
+		return "", nil, err
+	}
+	text, err := p.Expand(q.Param)
 	if err != nil {
 		return "", nil, err
 	}
@@ -42,9 +46,8 @@ func (c *presetsCmd) run(e *env) int {
 		list = all
 	}
 	for _, n := range c.Names {
-		p, ok := match.LookupPreset(n)
-		if !ok {
-			_, err := match.ExpandPreset(n, nil)
+		p, err := match.LookupPreset(n)
+		if err != nil {
 			fmt.Fprintf(e.stderr, "auditgrep: %v\n", err)
 			return exitError
 		}

@@ -67,19 +67,18 @@ func newProgress(e *env, mode string, o *scan.Options) *progress {
 	return pr
 }
 
-// wrap counts the input consumed by each batch before handing it on.
-func (pr *progress) wrap(fn func(int, *scan.Batch) error) func(int, *scan.Batch) error {
+// onBatch returns the hook that counts the input consumed by each batch (nil without a bar).
+func (pr *progress) onBatch() func(*scan.Batch) {
 	if !pr.on {
-		return fn
+		return nil
 	}
-	return func(w int, b *scan.Batch) error {
+	return func(b *scan.Batch) {
 		if pr.bar != nil {
 			if b.Last {
 				pr.files.Add(1)
 			}
 			pr.bar.IncrInt64(b.CompressedBytes)
 		}
-		return fn(w, b)
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/auditgrep/auditgrep/pkg/match"
+	"github.com/auditgrep/auditgrep/pkg/match/syntax"
 	"github.com/auditgrep/auditgrep/pkg/scan"
 )
 
@@ -219,27 +220,14 @@ func (q *queryCmd) run(e *env) int {
 		paths = []string{"-"}
 	}
 
-	qy, err := match.Parse(text)
-	if err != nil {
-		printQueryError(e.stderr, text, err)
-		return exitError
-	}
 	tr, err := q.rangeFlags.parse(time.Now())
 	if err != nil {
 		fmt.Fprintf(e.stderr, "auditgrep: %v\n", err)
 		return exitError
 	}
 	mopts := match.Options{LogGroup: q.LogGroup, Account: q.Account, StrictPipeline: q.StrictPipeline}
-	if tr.set {
-		// queryStartTime() and queryEndTime() read the range; an open end stays unbounded.
-		if tr.min != minTimeMs {
-			mopts.QueryStart = time.UnixMilli(tr.min)
-		}
-		if tr.max != maxTimeMs {
-			mopts.QueryEnd = time.UnixMilli(tr.max)
-		}
-	}
-	prog, err := match.Compile(qy, mopts)
+	tr.setOptions(&mopts)
+	prog, err := match.Compile(text, mopts)
 	if err != nil {
 		printQueryError(e.stderr, text, err)
 		return exitError
@@ -252,7 +240,7 @@ func (q *queryCmd) run(e *env) int {
 		return exitMatch
 	}
 	if q.Shard != "" {
-		return q.runShard(e, prog, text, paths, mopts, tr)
+		return q.runShard(e, prog, text, paths, tr)
 	}
 	if q.Plan != "" || q.PartialOut != "" {
 		fmt.Fprintln(e.stderr, "auditgrep: --plan and --partial-out go with --shard i/N")
@@ -269,29 +257,21 @@ func (q *queryCmd) run(e *env) int {
 		defer file.abort()
 	}
 
-	jobs := q.Jobs
-	if jobs <= 0 {
-		jobs = runtime.GOMAXPROCS(0)
-	}
-	ctx, cancel := context.WithCancel(e.ctx)
-	defer cancel()
 	var probs problems
-	strict := &strictWriter{Writer: w}
-	if q.Strict {
-		w = strict
-	}
-	x := match.NewExec(prog, w, match.ExecOptions{
-		Workers: jobs,
+	ro := match.RunOptions{
+		Workers: q.Jobs,
+		Strict:  q.Strict,
 		KeepRaw: format == "raw",
 		OnInputError: func(err error) {
 			probs.add(err)
 			fmt.Fprintf(e.stderr, "auditgrep: %v\n", err)
-			if q.Strict {
-				strict.stopped.Store(true)
-				cancel()
-			}
 		},
-	})
+		Scan: scan.Options{MaxLineBytes: q.MaxLineBytes},
+	}
+	if ro.Scan.GzipCommand, err = gzipCommand(q.Decompressor); err != nil {
+		fmt.Fprintf(e.stderr, "auditgrep: %v\n", err)
+		return exitError
+	}
 	if q.CPUProfile != "" {
 		pf, err := os.Create(q.CPUProfile)
 		if err != nil {
@@ -302,24 +282,22 @@ func (q *queryCmd) run(e *env) int {
 		defer func() { pprof.StopCPUProfile(); pf.Close() }()
 	}
 	start := time.Now()
-	sopts := scan.Options{Workers: jobs, MaxLineBytes: q.MaxLineBytes, Stdin: e.stdin, KeepStream: prog.KeepStream()}
-	if sopts.GzipCommand, err = gzipCommand(q.Decompressor); err != nil {
-		fmt.Fprintf(e.stderr, "auditgrep: %v\n", err)
-		return exitError
-	}
-	tr.apply(&sopts)
-	bar := newProgress(e, q.Progress, &sopts)
-	scanErr := scan.Scan(ctx, paths, sopts, bar.wrap(x.Batch))
+	bar := newProgress(e, q.Progress, &ro.Scan)
+	ro.OnBatch = bar.onBatch()
+	st, runErr := prog.Run(e.ctx, match.Input{Paths: paths, Reader: e.stdin}, w, ro)
 	bar.stop()
-	st, werr := x.Finish()
 	elapsed := time.Since(start)
 
-	if werr != nil {
-		if errors.Is(werr, syscall.EPIPE) {
+	var inputErr *scan.InputError
+	stoppedStrict := q.Strict && errors.As(runErr, &inputErr)
+	if runErr != nil && !stoppedStrict && !errors.Is(runErr, context.Canceled) {
+		if errors.Is(runErr, syscall.EPIPE) {
 			// The reader went away (| head): that is how a pipeline ends, not an error.
 			return exitMatch
 		}
-		fmt.Fprintf(e.stderr, "auditgrep: writing results: %v\n", werr)
+		// The output failed (Run says "writing results: ...") or the input list is unusable:
+		// nothing more to report, and no -o file.
+		fmt.Fprintf(e.stderr, "auditgrep: %v\n", runErr)
 		return exitError
 	}
 	if file != nil && (e.ctx.Err() != nil || (q.Strict && probs.n > 0)) {
@@ -336,10 +314,6 @@ func (q *queryCmd) run(e *env) int {
 	if q.Stats {
 		printStats(e.stderr, st, elapsed)
 		tr.note(e.stderr)
-	}
-	if scanErr != nil && !errors.Is(scanErr, context.Canceled) {
-		fmt.Fprintf(e.stderr, "auditgrep: %v\n", scanErr)
-		return exitError
 	}
 	if probs.n > 0 {
 		if q.Strict {
@@ -373,7 +347,7 @@ func printStats(w io.Writer, st match.RunStats, elapsed time.Duration) {
 
 // printQueryError shows the query line with a caret under the offending text.
 func printQueryError(w io.Writer, text string, err error) {
-	var qe *match.Error
+	var qe *syntax.Error
 	if !errors.As(err, &qe) {
 		fmt.Fprintf(w, "auditgrep: query error: %v\n", err)
 		return

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"regexp"
-	"runtime"
 	"strings"
 	"time"
 
@@ -67,7 +66,7 @@ func (s *shardFlags) shardRange(paths []string) (i, n, lo, hi int, digest string
 
 // explainShards adds to --explain where the query is cut between shards and merge, and, when
 // the inputs are known, where the input list is cut.
-func (q *queryCmd) explainShards(w io.Writer, prog *match.Program, paths []string) {
+func (q *queryCmd) explainShards(w io.Writer, prog *match.Query, paths []string) {
 	fmt.Fprint(w, prog.ShardCut())
 	var p *shardPlan
 	switch {
@@ -102,7 +101,7 @@ func (q *queryCmd) explainShards(w io.Writer, prog *match.Program, paths []strin
 // range of the input list, written as a partial result to --partial-out. It exits 0 once the
 // partial is written, input errors included (they are recorded in it, and the merge reports
 // them and exits 2), and 2 when it could not write it.
-func (q *queryCmd) runShard(e *env, prog *match.Program, text string, paths []string, mopts match.Options, tr timeRange) int {
+func (q *queryCmd) runShard(e *env, prog *match.Query, text string, paths []string, tr timeRange) int {
 	fail := func(err error) int {
 		fmt.Fprintf(e.stderr, "auditgrep: %v\n", err)
 		return exitError
@@ -123,49 +122,32 @@ func (q *queryCmd) runShard(e *env, prog *match.Program, text string, paths []st
 	}
 	defer file.abort()
 	bw := bufio.NewWriterSize(file.f, 1<<20)
-	h := match.PartialHeader{Version: partialVersion(), Query: text, KeepRaw: q.Format == "raw",
+	h := match.PartialHeader{Version: partialVersion(), Query: text,
 		PlanDigest: digest, Shard: i, Shards: n, FileLo: lo, FileHi: hi}
-	h.SetOptions(mopts)
-	jobs := q.Jobs
-	if jobs <= 0 {
-		jobs = runtime.GOMAXPROCS(0)
-	}
-	ctx, cancel := context.WithCancel(e.ctx)
-	defer cancel()
 	var probs problems
-	stopped := false
-	x, err := match.NewPartialExec(prog, bw, h, match.ExecOptions{
-		Workers:   jobs,
-		FirstFile: lo,
+	ro := match.RunOptions{
+		Workers: q.Jobs,
+		Strict:  q.Strict,
+		KeepRaw: q.Format == "raw",
 		OnInputError: func(err error) {
 			probs.add(err)
 			fmt.Fprintf(e.stderr, "auditgrep: %v\n", err)
-			if q.Strict {
-				stopped = true
-				cancel()
-			}
 		},
-	})
-	if err != nil {
+		Scan: scan.Options{MaxLineBytes: q.MaxLineBytes},
+	}
+	if ro.Scan.GzipCommand, err = gzipCommand(q.Decompressor); err != nil {
 		return fail(err)
 	}
 	start := time.Now()
-	sopts := scan.Options{Workers: jobs, MaxLineBytes: q.MaxLineBytes, KeepStream: prog.KeepStream(),
-		FileLo: lo, FileHi: hi, HasFileRange: true}
-	if sopts.GzipCommand, err = gzipCommand(q.Decompressor); err != nil {
-		return fail(err)
-	}
-	tr.apply(&sopts)
-	scanErr := scan.Scan(ctx, paths, sopts, x.Batch)
-	st, werr := x.FinishPartial()
-	if werr == nil {
-		werr = bw.Flush()
-	}
-	if werr != nil {
+	st, runErr := prog.RunPartial(e.ctx, match.Input{Paths: paths, Reader: e.stdin}, bw, h, ro)
+	var inputErr *scan.InputError
+	stopped := q.Strict && errors.As(runErr, &inputErr)
+	// A failed write of the partial is sticky in bw, so Flush tells it from a failed scan.
+	if werr := bw.Flush(); werr != nil {
 		return fail(fmt.Errorf("writing %s: %w", q.PartialOut, werr))
 	}
-	if scanErr != nil && !errors.Is(scanErr, context.Canceled) {
-		return fail(scanErr)
+	if runErr != nil && !stopped && !errors.Is(runErr, context.Canceled) {
+		return fail(runErr)
 	}
 	if e.ctx.Err() != nil {
 		fmt.Fprintln(e.stderr, "auditgrep: interrupted: no partial result written")

@@ -6,7 +6,6 @@ import (
 	"io"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/auditgrep/auditgrep/pkg/match"
 	"github.com/auditgrep/auditgrep/pkg/scan"
@@ -121,19 +120,4 @@ func (p *problems) summary(w io.Writer, st match.RunStats) {
 	full := max(total-int64(len(p.files)), 0)
 	parts = append(parts, fmt.Sprintf("%d of %d files read in full", full, total))
 	fmt.Fprintf(w, "auditgrep: skipped input: %s\n", strings.Join(parts, "; "))
-}
-
-// strictWriter drops every row once an input problem has been met under --strict, so that the
-// run stops at the first problem: rows written before it stay, none after it (in input order)
-// follow, and a query that aggregates or sorts writes nothing from a partial input.
-type strictWriter struct {
-	match.Writer
-	stopped atomic.Bool
-}
-
-func (s *strictWriter) Row(vals []match.Value, raw []byte) error {
-	if s.stopped.Load() {
-		return nil
-	}
-	return s.Writer.Row(vals, raw)
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/auditgrep/auditgrep/pkg/scan"
+	"github.com/auditgrep/auditgrep/pkg/match"
 )
 
 // rangeFlags are the query's time range on @timestamp, like the console's time picker.
@@ -66,11 +66,18 @@ const (
 	maxTimeMs = 1<<62 - 1
 )
 
-func (r timeRange) apply(o *scan.Options) {
+// setOptions gives the range to the query: it reads only the events inside it, and
+// queryStartTime() and queryEndTime() return its bounds; an open end stays unbounded.
+func (r timeRange) setOptions(o *match.Options) {
 	if !r.set {
 		return
 	}
-	o.HasTimeRange, o.TimeMin, o.TimeMax, o.DropUntimed = true, r.min, r.max, true
+	if r.min != minTimeMs {
+		o.QueryStart = time.UnixMilli(r.min)
+	}
+	if r.max != maxTimeMs {
+		o.QueryEnd = time.UnixMilli(r.max)
+	}
 }
 
 // note is the --stats line describing the range.

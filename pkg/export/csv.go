@@ -18,7 +18,7 @@ type csvWriter struct {
 // NewCSV returns a writer of the console's "Export results" CSV (spec §12.3): a header row of
 // the column names, then one record per row with RFC 4180 quoting (a value is quoted when it
 // holds a comma, a quote, CR or LF, or starts with a space; inner quotes are doubled). Values
-// render as match.Value.Render (timestamps in match.TimeLayout, numbers with their original
+// render as match.Value.Render (timestamps in the console's layout (2006-01-02 15:04:05.000), numbers with their original
 // digits, @message as its original text); absent values are empty. Records end with "\n".
 func NewCSV(w io.Writer) match.Writer {
 	bw := bufio.NewWriterSize(w, bufSize)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"io"
 
+	"github.com/auditgrep/auditgrep/pkg/internal/jsonstr"
 	"github.com/auditgrep/auditgrep/pkg/match"
 )
 
@@ -23,7 +24,7 @@ type jsonWriter struct {
 //   - Number: its original digits unquoted ("1.50" stays 1.50); a rendering that is not a JSON
 //     number (NaN, Inf, a lexeme such as "01" or "+1") is written as a string instead.
 //   - Bool: true/false when read from JSON, else 1/0 like CloudWatch.
-//   - Time: a string in match.TimeLayout, UTC.
+//   - Time: a string in the console's layout (2006-01-02 15:04:05.000), UTC.
 //   - List, Map: embedded JSON.
 func NewJSON(w io.Writer) match.Writer {
 	return &jsonWriter{w: bufio.NewWriterSize(w, bufSize)}
@@ -32,7 +33,7 @@ func NewJSON(w io.Writer) match.Writer {
 func (jw *jsonWriter) Begin(cols []string) error {
 	jw.keys = make([][]byte, len(cols))
 	for i, c := range cols {
-		k := match.AppendJSONString(nil, c)
+		k := jsonstr.Append(nil, c)
 		jw.keys[i] = append(k, ':')
 	}
 	return nil
@@ -79,13 +80,13 @@ func appendJSONValue(b []byte, v match.Value) []byte {
 				return append(b, obj...)
 			}
 		}
-		return match.AppendJSONString(b, v.Str)
+		return jsonstr.Append(b, v.Str)
 	case match.Number:
 		r := v.Render()
 		if isJSONNumber(r) {
 			return append(b, r...)
 		}
-		return match.AppendJSONString(b, r)
+		return jsonstr.Append(b, r)
 	case match.Bool:
 		switch v.Str {
 		case "true", "false":
@@ -100,7 +101,7 @@ func appendJSONValue(b []byte, v match.Value) []byte {
 		return append(b, v.Render()...)
 	}
 	// Time, Period and anything newer: the rendered text as a string.
-	return match.AppendJSONString(b, v.Render())
+	return jsonstr.Append(b, v.Render())
 }
 
 // trimJSONObject returns s without trailing whitespace when it looks like a JSON object. The

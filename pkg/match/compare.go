@@ -13,7 +13,7 @@ func numericOf(v Value) (float64, bool) {
 	case Number, Bool, Time:
 		return v.Num, true
 	case String:
-		return ParseNumber(v.Str)
+		return parseNumber(v.Str)
 	}
 	return 0, false
 }
@@ -78,7 +78,7 @@ func toText(v Value) (string, bool) {
 // non-finite number (x/0, log(0), sqrt(-1) and overflow are all absent).
 func finiteNum(f float64) Value {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return AbsentValue
+		return absentValue
 	}
 	return Num(f + 0) // + 0 turns -0 into 0
 }
@@ -87,7 +87,7 @@ func finiteNum(f float64) Value {
 // when f is not finite.
 func timeFromMsF(f float64) Value {
 	if math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > 1<<62 {
-		return AbsentValue
+		return absentValue
 	}
 	return TimeMs(int64(math.Floor(f)))
 }
@@ -101,11 +101,11 @@ func timeFromMsF(f float64) Value {
 func arith(op byte, a, b Value) Value {
 	x, ok := toNumber(a)
 	if !ok {
-		return AbsentValue
+		return absentValue
 	}
 	y, ok := toNumber(b)
 	if !ok {
-		return AbsentValue
+		return absentValue
 	}
 	var r float64
 	switch op {
@@ -117,18 +117,18 @@ func arith(op byte, a, b Value) Value {
 		r = x * y
 	case '/':
 		if y == 0 {
-			return AbsentValue
+			return absentValue
 		}
 		r = x / y
 	case '%':
 		if y == 0 {
-			return AbsentValue
+			return absentValue
 		}
 		r = math.Mod(x, y)
 	case '^':
 		r = math.Pow(x, y)
 	default:
-		return AbsentValue
+		return absentValue
 	}
 	if op == '+' || op == '-' {
 		at, bt := a.Kind == Time, b.Kind == Time
@@ -144,7 +144,7 @@ func arith(op byte, a, b Value) Value {
 func negate(v Value) Value {
 	x, ok := toNumber(v)
 	if !ok {
-		return AbsentValue
+		return absentValue
 	}
 	return finiteNum(-x)
 }

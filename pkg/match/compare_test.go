@@ -7,7 +7,7 @@ import (
 )
 
 func TestCompareValuesCoercion(t *testing.T) {
-	absent := AbsentValue
+	absent := absentValue
 	list := Value{Kind: List, Elems: []Value{Num(1)}}
 	mp := Value{Kind: Map, Keys: []string{"a"}, Elems: []Value{Num(1)}}
 	tests := []struct {
@@ -47,7 +47,7 @@ func TestCompareValuesCoercion(t *testing.T) {
 	if eq, ok := equalValues(NumLexeme(401, "401"), Str("401")); !eq || !ok {
 		t.Errorf("401 = \"401\" should be true")
 	}
-	if eq, ok := equalValues(AbsentValue, Str("401")); eq || ok {
+	if eq, ok := equalValues(absentValue, Str("401")); eq || ok {
 		t.Errorf("absent = \"401\" should be unknown")
 	}
 }
@@ -63,20 +63,20 @@ func TestArith(t *testing.T) {
 		{'-', Num(1), Num(3), Num(-2)},
 		{'*', Num(4), BoolV(true), Num(4)},
 		{'/', Num(10), Num(4), Num(2.5)},
-		{'/', Num(10), Num(0), AbsentValue},
+		{'/', Num(10), Num(0), absentValue},
 		{'%', Num(10), Num(3), Num(1)},
 		{'%', Num(-10), Num(3), Num(-1)},
-		{'%', Num(10), Num(0), AbsentValue},
+		{'%', Num(10), Num(0), absentValue},
 		{'^', Num(2), Num(3), Num(8)},
-		{'+', Num(1), AbsentValue, AbsentValue},
-		{'+', Str("x"), Num(1), AbsentValue},
-		{'+', Value{Kind: List}, Num(1), AbsentValue},
+		{'+', Num(1), absentValue, absentValue},
+		{'+', Str("x"), Num(1), absentValue},
+		{'+', Value{Kind: List}, Num(1), absentValue},
 		{'+', TimeMs(1000), Num(500), TimeMs(1500)},
 		{'-', TimeMs(1000), Num(500), TimeMs(500)},
 		{'+', Num(500), TimeMs(1000), TimeMs(1500)},
 		{'-', TimeMs(1000), TimeMs(400), Num(600)},
 		{'-', Num(0), Num(0), Num(0)},
-		{'^', Num(10), Num(400), AbsentValue},
+		{'^', Num(10), Num(400), absentValue},
 	}
 	for _, tt := range tests {
 		got := arith(tt.op, tt.a, tt.b)
@@ -167,8 +167,8 @@ func TestNaturalCompareKinds(t *testing.T) {
 		{TimeMs(1000), Num(999), 1},
 		{Str("a2"), Str("a10"), -1},
 		{Str("a10b"), Str("a10a"), 1},
-		{Str("x"), AbsentValue, -1},
-		{AbsentValue, AbsentValue, 0},
+		{Str("x"), absentValue, -1},
+		{absentValue, absentValue, 0},
 		{BoolV(true), Str("a"), 1},
 	}
 	for _, tt := range tests {
@@ -181,7 +181,7 @@ func TestNaturalCompareKinds(t *testing.T) {
 	}
 	// Absent last in both directions.
 	for _, desc := range []bool{false, true} {
-		if sortKeyCompare(AbsentValue, Str("a"), desc) != 1 || sortKeyCompare(Num(1), AbsentValue, desc) != -1 {
+		if sortKeyCompare(absentValue, Str("a"), desc) != 1 || sortKeyCompare(Num(1), absentValue, desc) != -1 {
 			t.Errorf("absent not last (desc=%v)", desc)
 		}
 	}

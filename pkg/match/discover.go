@@ -12,8 +12,8 @@ import (
 // Field discovery, like the console's "Discovered fields" panel: every field of every event
 // (system fields and flattened JSON leaves), its type(s), how many events carry it, and an example.
 
-// DiscoveredField is one row of the panel.
-type DiscoveredField struct {
+// discoveredField is one row of the panel.
+type discoveredField struct {
 	Name string
 	// Types are the kinds of value seen (string, number, boolean, timestamp), in that order.
 	Types []string
@@ -24,11 +24,11 @@ type DiscoveredField struct {
 	Example string
 }
 
-// ExampleMaxBytes caps a discovered field's example (an @message may be megabytes).
-const ExampleMaxBytes = 200
+// exampleMaxBytes caps a discovered field's example (an @message may be megabytes).
+const exampleMaxBytes = 200
 
-// DiscoverStats are the counters of a discovery run.
-type DiscoverStats struct {
+// discoverStats are the counters of a discovery run.
+type discoverStats struct {
 	Records, Files, FilesFailed, FilesSkipped int64
 }
 
@@ -44,20 +44,20 @@ type discWorker struct {
 	fields map[string]*discAcc
 }
 
-// Discoverer gathers discovered fields from scan batches. Feed it with Batch from the scan's
+// discoverer gathers discovered fields from scan batches. Feed it with Batch from the scan's
 // callback (concurrently, one worker id per goroutine) and read Fields once the scan is over.
-type Discoverer struct {
+type discoverer struct {
 	opts    Options
 	workers []*discWorker
 	// OnInputError receives the input problems reported by the scan.
 	OnInputError func(error)
-	stats        DiscoverStats
+	stats        discoverStats
 }
 
-// NewDiscoverer prepares a discovery for workers goroutines; opts.LogGroup and opts.Account
+// newDiscoverer prepares a discovery for workers goroutines; opts.LogGroup and opts.Account
 // fill @log as in a query.
-func NewDiscoverer(workers int, opts Options) *Discoverer {
-	d := &Discoverer{opts: opts}
+func newDiscoverer(workers int, opts Options) *discoverer {
+	d := &discoverer{opts: opts}
 	for range max(workers, 1) {
 		d.workers = append(d.workers, &discWorker{fields: map[string]*discAcc{}})
 	}
@@ -80,8 +80,8 @@ func (w *discWorker) add(name string, v Value, o uint64) {
 
 func example(v Value) string {
 	s := v.Render()
-	if len(s) > ExampleMaxBytes {
-		cut := ExampleMaxBytes
+	if len(s) > exampleMaxBytes {
+		cut := exampleMaxBytes
 		for cut > 0 && !utf8.RuneStart(s[cut]) {
 			cut--
 		}
@@ -91,7 +91,7 @@ func example(v Value) string {
 }
 
 // Batch records the fields of one batch's events.
-func (d *Discoverer) Batch(wid int, b *scan.Batch) error {
+func (d *discoverer) Batch(wid int, b *scan.Batch) error {
 	w := d.workers[wid]
 	for i := range b.Records {
 		rec := &b.Records[i]
@@ -144,10 +144,10 @@ func (d *Discoverer) Batch(wid int, b *scan.Batch) error {
 }
 
 // Stats returns the counters; call it after the scan.
-func (d *Discoverer) Stats() DiscoverStats { return d.stats }
+func (d *discoverer) Stats() discoverStats { return d.stats }
 
 // Fields returns the discovered fields, most frequent first, then by name.
-func (d *Discoverer) Fields() []DiscoveredField {
+func (d *discoverer) Fields() []discoveredField {
 	all := map[string]*discAcc{}
 	for _, w := range d.workers {
 		for name, a := range w.fields {
@@ -164,9 +164,9 @@ func (d *Discoverer) Fields() []DiscoveredField {
 			}
 		}
 	}
-	out := make([]DiscoveredField, 0, len(all))
+	out := make([]discoveredField, 0, len(all))
 	for name, a := range all {
-		f := DiscoveredField{Name: name, Count: a.count, Example: a.example}
+		f := discoveredField{Name: name, Count: a.count, Example: a.example}
 		for _, k := range []Kind{String, Number, Bool, Time, List, Map} {
 			if a.kinds&(1<<k) != 0 {
 				f.Types = append(f.Types, k.String())

@@ -10,7 +10,7 @@ import (
 
 func TestDiscoverer(t *testing.T) {
 	file := &scan.File{Index: 0, Path: "a", Stream: "kube-apiserver-audit-1"}
-	long := strings.Repeat("é", ExampleMaxBytes)
+	long := strings.Repeat("é", exampleMaxBytes)
 	b1 := &scan.Batch{File: file, Records: []scan.Record{
 		{Time: 1628676000000, HasTime: true, Line: 1, Message: []byte(`{"verb":"get","code":200,"user":{"username":"alice"},"ok":true}`)},
 		{Time: 1628676000001, HasTime: true, Line: 2, Message: []byte(`{"verb":"list","code":"x","long":"` + long + `"}`)},
@@ -18,7 +18,7 @@ func TestDiscoverer(t *testing.T) {
 	b2 := &scan.Batch{File: &scan.File{Index: 1, Path: "b", Stream: "b"}, Last: true, Records: []scan.Record{
 		{Line: 1, Message: []byte(`not json`), Group: "/aws/eks/c/cluster", Owner: "123"},
 	}}
-	d := NewDiscoverer(2, Options{LogGroup: "g"})
+	d := newDiscoverer(2, Options{LogGroup: "g"})
 	// Worker 1 sees the later file first: the examples still come from the first events.
 	if err := d.Batch(1, b2); err != nil {
 		t.Fatal(err)
@@ -26,7 +26,7 @@ func TestDiscoverer(t *testing.T) {
 	if err := d.Batch(0, b1); err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]DiscoveredField{}
+	got := map[string]discoveredField{}
 	var order []string
 	for _, f := range d.Fields() {
 		got[f.Name] = f
@@ -55,7 +55,7 @@ func TestDiscoverer(t *testing.T) {
 			t.Errorf("%s: got %+v, want %v %d %q", c.name, f, c.types, c.count, c.example)
 		}
 	}
-	if ex := got["long"].Example; len(ex) > ExampleMaxBytes+len("…") || !strings.HasSuffix(ex, "…") {
+	if ex := got["long"].Example; len(ex) > exampleMaxBytes+len("…") || !strings.HasSuffix(ex, "…") {
 		t.Errorf("long example not cut: %d bytes", len(ex))
 	}
 	if st := d.Stats(); st.Records != 3 || st.Files != 1 {

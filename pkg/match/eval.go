@@ -1,6 +1,8 @@
 package match
 
 import (
+	"github.com/auditgrep/auditgrep/pkg/match/syntax"
+
 	"regexp"
 	"strconv"
 	"strings"
@@ -32,7 +34,7 @@ type rowState struct {
 	jsParsed bool
 	jsOK     bool
 
-	p       *Program
+	p       *Query
 	scratch [][]Value
 	depth   int
 	ptr     []byte
@@ -174,32 +176,32 @@ func (s *scope) lookup(name string) (int, bool) {
 
 // compiler turns expressions into evalFns within a scope.
 type compiler struct {
-	p  *Program
+	p  *Query
 	sc *scope
 	// aggSlot, when set, compiles aggregate calls as reads of computed aggregate values.
-	aggSlot func(c *Call) (int, bool)
+	aggSlot func(c *syntax.Call) (int, bool)
 }
 
-func (c *compiler) expr(e Expr) (evalFn, error) {
+func (c *compiler) expr(e syntax.Expr) (evalFn, error) {
 	switch e := e.(type) {
-	case *Field:
+	case *syntax.Field:
 		return c.field(e.Name), nil
-	case *StrLit:
+	case *syntax.StrLit:
 		v := Str(e.Val)
 		return func(*rowState) Value { return v }, nil
-	case *NumLit:
+	case *syntax.NumLit:
 		v := NumLexeme(e.Val, e.Text)
 		return func(*rowState) Value { return v }, nil
-	case *PeriodLit:
+	case *syntax.PeriodLit:
 		v := Value{Kind: Period, Num: float64(e.N), Str: e.Unit}
 		return func(*rowState) Value { return v }, nil
-	case *Star:
+	case *syntax.Star:
 		return func(*rowState) Value { return BoolV(true) }, nil
-	case *RegexLit:
-		return nil, errAt(e.Sp, "a regular expression can only follow like, not like or =~")
-	case *ListLit:
-		return nil, errAt(e.Sp, "a list can only follow in or not in")
-	case *Unary:
+	case *syntax.RegexLit:
+		return nil, syntax.Errorf(e.Sp, "a regular expression can only follow like, not like or =~")
+	case *syntax.ListLit:
+		return nil, syntax.Errorf(e.Sp, "a list can only follow in or not in")
+	case *syntax.Unary:
 		x, err := c.expr(e.X)
 		if err != nil {
 			return nil, err
@@ -208,15 +210,15 @@ func (c *compiler) expr(e Expr) (evalFn, error) {
 			return func(r *rowState) Value { return not3(x(r)) }, nil
 		}
 		return func(r *rowState) Value { return negate(x(r)) }, nil
-	case *Binary:
+	case *syntax.Binary:
 		return c.binary(e)
-	case *Like:
+	case *syntax.Like:
 		return c.like(e)
-	case *In:
+	case *syntax.In:
 		return c.in(e)
-	case *Call:
+	case *syntax.Call:
 		return c.call(e)
-	case *Index:
+	case *syntax.Index:
 		x, err := c.expr(e.X)
 		if err != nil {
 			return nil, err
@@ -228,7 +230,7 @@ func (c *compiler) expr(e Expr) (evalFn, error) {
 		k := e.Key
 		return func(r *rowState) Value { return jsonIndex(x(r), k) }, nil
 	}
-	return nil, errAt(e.Pos(), "BUG: unhandled expression %T", e)
+	return nil, syntax.Errorf(e.Pos(), "BUG: unhandled expression %T", e)
 }
 
 func (c *compiler) field(name string) evalFn {
@@ -257,7 +259,7 @@ func not3(v Value) Value {
 	return BoolV(!v.Truthy())
 }
 
-func (c *compiler) binary(e *Binary) (evalFn, error) {
+func (c *compiler) binary(e *syntax.Binary) (evalFn, error) {
 	x, err := c.expr(e.X)
 	if err != nil {
 		return nil, err
@@ -335,30 +337,30 @@ func (c *compiler) binary(e *Binary) (evalFn, error) {
 		op := e.Op[0]
 		return func(r *rowState) Value { return arith(op, x(r), y(r)) }, nil
 	}
-	return nil, errAt(e.Sp, "BUG: unknown operator %q", e.Op)
+	return nil, syntax.Errorf(e.Sp, "BUG: unknown operator %q", e.Op)
 }
 
-func (c *compiler) like(e *Like) (evalFn, error) {
+func (c *compiler) like(e *syntax.Like) (evalFn, error) {
 	x, err := c.expr(e.X)
 	if err != nil {
 		return nil, err
 	}
 	var match func(s string) bool
 	switch p := e.Pat.(type) {
-	case *RegexLit:
+	case *syntax.RegexLit:
 		re := p.Re
 		if re == nil {
 			if re, err = regexp.Compile(p.Src); err != nil {
-				return nil, errAt(p.Sp, "invalid regular expression: %v", err)
+				return nil, syntax.Errorf(p.Sp, "invalid regular expression: %v", err)
 			}
 		}
 		match = re.MatchString
-	case *StrLit:
+	case *syntax.StrLit:
 		if e.Op == "=~" {
 			// A string after =~ is a pattern (A14); for plain text it is the same as a substring.
 			re, err := regexp.Compile(p.Val)
 			if err != nil {
-				return nil, errAt(p.Sp, "invalid regular expression: %v", err)
+				return nil, syntax.Errorf(p.Sp, "invalid regular expression: %v", err)
 			}
 			match = re.MatchString
 		} else {
@@ -366,7 +368,7 @@ func (c *compiler) like(e *Like) (evalFn, error) {
 			match = func(s string) bool { return strings.Contains(s, sub) }
 		}
 	default:
-		return nil, errAt(e.Pat.Pos(), "expected a quoted string or a /regex/ after %s", e.Op)
+		return nil, syntax.Errorf(e.Pat.Pos(), "expected a quoted string or a /regex/ after %s", e.Op)
 	}
 	not := e.Not
 	return func(r *rowState) Value {
@@ -378,7 +380,7 @@ func (c *compiler) like(e *Like) (evalFn, error) {
 	}, nil
 }
 
-func (c *compiler) in(e *In) (evalFn, error) {
+func (c *compiler) in(e *syntax.In) (evalFn, error) {
 	x, err := c.expr(e.X)
 	if err != nil {
 		return nil, err
@@ -408,7 +410,7 @@ func (c *compiler) in(e *In) (evalFn, error) {
 	}, nil
 }
 
-func (c *compiler) call(e *Call) (evalFn, error) {
+func (c *compiler) call(e *syntax.Call) (evalFn, error) {
 	name := strings.ToLower(e.Name)
 	if lookupAgg(name) != nil {
 		if c.aggSlot != nil {
@@ -416,12 +418,12 @@ func (c *compiler) call(e *Call) (evalFn, error) {
 				return func(r *rowState) Value { return r.aggs[i] }, nil
 			}
 		}
-		return nil, errAt(e.Sp, "%s() is an aggregate function: it can only be used in stats", e.Name)
+		return nil, syntax.Errorf(e.Sp, "%s() is an aggregate function: it can only be used in stats", e.Name)
 	}
 	args := make([]evalFn, len(e.Args))
 	for i, a := range e.Args {
-		if _, ok := a.(*Star); ok {
-			return nil, errAt(a.Pos(), "* is only allowed as the argument of count(*)")
+		if _, ok := a.(*syntax.Star); ok {
+			return nil, syntax.Errorf(a.Pos(), "* is only allowed as the argument of count(*)")
 		}
 		f, err := c.expr(a)
 		if err != nil {
@@ -438,7 +440,7 @@ func (c *compiler) call(e *Call) (evalFn, error) {
 			case max != min:
 				want = want + " to " + strconv.Itoa(max)
 			}
-			return errAt(e.Sp, "%s() takes %s argument(s), got %d", e.Name, want, len(args))
+			return syntax.Errorf(e.Sp, "%s() takes %s argument(s), got %d", e.Name, want, len(args))
 		}
 		return nil
 	}
@@ -455,7 +457,7 @@ func (c *compiler) call(e *Call) (evalFn, error) {
 			a := r.args(2)
 			a[0], a[1] = ts(r), p(r)
 			r.depth++
-			v := floor.fn(&r.p.env, a)
+			v := floor.fn(&r.p.evalEnv, a)
 			r.depth--
 			return v
 		}, nil
@@ -498,7 +500,7 @@ func (c *compiler) call(e *Call) (evalFn, error) {
 	}
 	def := lookupFunc(name)
 	if def == nil {
-		return nil, errAt(e.Sp, "unknown function %s()", e.Name)
+		return nil, syntax.Errorf(e.Sp, "unknown function %s()", e.Name)
 	}
 	if err := arity(def.minArgs, def.maxArgs); err != nil {
 		return nil, err
@@ -511,7 +513,7 @@ func (c *compiler) call(e *Call) (evalFn, error) {
 		for i, f := range args {
 			a[i] = f(r)
 		}
-		v := fn(&r.p.env, a)
+		v := fn(&r.p.evalEnv, a)
 		r.depth--
 		return v
 	}, nil

@@ -9,8 +9,8 @@ import (
 	"github.com/auditgrep/auditgrep/pkg/scan"
 )
 
-// ExecOptions control one run of a Program.
-type ExecOptions struct {
+// execOptions control one run of a Program.
+type execOptions struct {
 	// Workers is the number of goroutines that will call Batch (worker ids 0..Workers-1).
 	Workers int
 	// OnInputError receives the input problems reported by the scan, in file order.
@@ -74,17 +74,17 @@ type worker struct {
 	scanned, matched int64
 }
 
-// Exec runs a Program over scan batches. Create it with NewExec, feed it with Batch from the
+// executor runs a Query over scan batches. Create it with NewExec, feed it with Batch from the
 // scan's callback, and call Finish once the scan has returned.
-type Exec struct {
-	p    *Program
+type executor struct {
+	p    *Query
 	w    Writer
-	opts ExecOptions
+	opts execOptions
 
 	workers []*worker
 	stream  bool
 	// enc is set when rows can be encoded on the workers (a streaming query and a RowEncoder).
-	enc       RowEncoder
+	enc       rowEncoder
 	beginOnce sync.Once
 
 	mu       sync.Mutex
@@ -104,18 +104,18 @@ type Exec struct {
 	partHdr PartialHeader
 }
 
-// NewExec prepares a run writing to w.
-func NewExec(p *Program, w Writer, opts ExecOptions) *Exec {
+// newExecutor prepares a run writing to w.
+func newExecutor(p *Query, w Writer, opts execOptions) *executor {
 	if opts.Workers <= 0 {
 		opts.Workers = 1
 	}
 	if opts.PendingBytes <= 0 {
 		opts.PendingBytes = 64 << 20
 	}
-	x := &Exec{p: p, w: w, opts: opts, pending: map[[2]int]*batchOut{}, nextFile: opts.FirstFile}
+	x := &executor{p: p, w: w, opts: opts, pending: map[[2]int]*batchOut{}, nextFile: opts.FirstFile}
 	x.cond = sync.NewCond(&x.mu)
 	x.stream = len(p.stats) == 0 && len(p.sortKeys) == 0 && len(p.dedup) == 0 && p.strict == nil
-	if e, ok := w.(RowEncoder); ok && x.stream {
+	if e, ok := w.(rowEncoder); ok && x.stream {
 		x.enc = e
 	}
 	for i := 0; i < opts.Workers; i++ {
@@ -137,7 +137,7 @@ func NewExec(p *Program, w Writer, opts ExecOptions) *Exec {
 
 // topK is N when the query sorts and limits without dedup, so that only the best N rows of each
 // worker need keeping; 0 otherwise.
-func (x *Exec) topK() int {
+func (x *executor) topK() int {
 	if len(x.p.stats) == 0 && len(x.p.sortKeys) > 0 && len(x.p.dedup) == 0 && x.p.limit > 0 && !x.p.limitAny {
 		return x.p.limit
 	}
@@ -146,13 +146,13 @@ func (x *Exec) topK() int {
 
 // Stopped reports whether the run needs no more input (a limit without sort was reached, or
 // the writer failed).
-func (x *Exec) Stopped() bool { return x.stop.Load() }
+func (x *executor) Stopped() bool { return x.stop.Load() }
 
 // ord orders events across the run: files in input order, then events in file order.
 func ord(file int, n int) uint64 { return uint64(file)<<40 | uint64(n) }
 
 // Batch evaluates one batch. It is called concurrently with different worker ids.
-func (x *Exec) Batch(wid int, b *scan.Batch) error {
+func (x *executor) Batch(wid int, b *scan.Batch) error {
 	wk := x.workers[wid]
 	out := &batchOut{file: b.File.Index, seq: b.Seq, last: b.Last, errs: b.Errs}
 	if !x.stop.Load() {
@@ -232,7 +232,7 @@ func rowSize(r outRow) int64 {
 // order whatever order the workers finish them in, so output is the same for any -j. A worker
 // that is ahead waits while too much output is pending; the worker holding the batch that is
 // written next never waits, so this cannot deadlock.
-func (x *Exec) deliver(out *batchOut) error {
+func (x *executor) deliver(out *batchOut) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	key := [2]int{out.file, out.seq}
@@ -260,7 +260,7 @@ func (x *Exec) deliver(out *batchOut) error {
 	return x.werr
 }
 
-func (x *Exec) emitLocked(b *batchOut) {
+func (x *executor) emitLocked(b *batchOut) {
 	for _, err := range b.errs {
 		x.stats.InputErrors++
 		if x.opts.OnInputError != nil {
@@ -298,7 +298,7 @@ func (x *Exec) emitLocked(b *batchOut) {
 }
 
 // runOps runs the row stage from operation i on the worker's current row.
-func (x *Exec) runOps(wk *worker, i int) {
+func (x *executor) runOps(wk *worker, i int) {
 	r := &wk.r
 	ops := x.p.rowOps
 	for ; i < len(ops); i++ {
@@ -419,7 +419,7 @@ func applyParse(r *rowState, op *rowOp) {
 
 // Finish completes the run after the scan has returned: it merges the workers' aggregates or
 // collected rows, applies the final stage and writes the rows.
-func (x *Exec) Finish() (RunStats, error) {
+func (x *executor) Finish() (RunStats, error) {
 	for _, wk := range x.workers {
 		x.stats.RecordsScanned += wk.scanned
 		x.stats.RecordsMatched += wk.matched
@@ -457,7 +457,7 @@ func (x *Exec) Finish() (RunStats, error) {
 	return x.stats, x.w.End()
 }
 
-func (x *Exec) writeRows(rows []outRow) error {
+func (x *executor) writeRows(rows []outRow) error {
 	if len(rows) > 0 && !x.begun {
 		x.begun = true
 		if err := x.w.Begin(x.p.cols); err != nil {
@@ -474,7 +474,7 @@ func (x *Exec) writeRows(rows []outRow) error {
 }
 
 // finalStage sorts (stably, ties in input order), dedups and limits collected rows.
-func (x *Exec) finalStage(rows []outRow) []outRow {
+func (x *executor) finalStage(rows []outRow) []outRow {
 	if len(x.p.sortKeys) > 0 {
 		keys := x.p.sortKeys
 		sort.SliceStable(rows, func(i, j int) bool {
@@ -520,7 +520,7 @@ func (x *Exec) finalStage(rows []outRow) []outRow {
 }
 
 // emitEncodedLocked writes a batch of encoded rows, cut at the limit.
-func (x *Exec) emitEncodedLocked(b *batchOut) {
+func (x *executor) emitEncodedLocked(b *batchOut) {
 	defer encPool.put(b.enc)
 	if x.werr != nil || len(b.rowEnds) == 0 {
 		return

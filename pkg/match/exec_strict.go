@@ -20,7 +20,7 @@ type strictWorker struct {
 }
 
 // strictCollect takes a row that passed the row stage.
-func (x *Exec) strictCollect(wk *worker, r *rowState) {
+func (x *executor) strictCollect(wk *worker, r *rowState) {
 	first := x.p.strict.stages[0]
 	if first.kind == strictStats {
 		if wk.strict.groups == nil {
@@ -64,7 +64,7 @@ func copyRow(r *rowState) *rowState {
 	return n
 }
 
-func (x *Exec) finishStrict() (RunStats, error) {
+func (x *executor) finishStrict() (RunStats, error) {
 	sp := x.p.strict
 	var rows []*rowState
 	stages := sp.stages
@@ -116,7 +116,7 @@ func (x *Exec) finishStrict() (RunStats, error) {
 	return x.stats, x.w.End()
 }
 
-func runStrictStage(p *Program, s *strictStage, rows []*rowState) []*rowState {
+func runStrictStage(p *Query, s *strictStage, rows []*rowState) []*rowState {
 	switch s.kind {
 	case strictOps:
 		var out []*rowState

@@ -1,11 +1,12 @@
-package match_test
+package match
 
 import (
+	"github.com/auditgrep/auditgrep/pkg/match/syntax"
+
 	"fmt"
 	"strings"
 	"testing"
 
-	"github.com/auditgrep/auditgrep/pkg/match"
 	"github.com/auditgrep/auditgrep/pkg/scan"
 )
 
@@ -18,10 +19,10 @@ type capture struct {
 }
 
 func (c *capture) Begin(cols []string) error { c.cols = cols; return nil }
-func (c *capture) Row(vals []match.Value, raw []byte) error {
+func (c *capture) Row(vals []Value, raw []byte) error {
 	var parts []string
 	for i, v := range vals {
-		if v.Kind == match.Absent {
+		if v.Kind == Absent {
 			continue
 		}
 		parts = append(parts, c.cols[i]+"="+v.Render())
@@ -66,7 +67,7 @@ func batches(events []string, perBatch int) []*scan.Batch {
 // feeds the events to it as the scanner would, one goroutine per file (runQueryOpts).
 func runQuery(t *testing.T, q string, events []string, workers int) (*capture, error) {
 	t.Helper()
-	return runQueryOpts(t, q, events, workers, match.Options{})
+	return runQueryOpts(t, q, events, workers, Options{})
 }
 
 var audit = []string{
@@ -155,8 +156,8 @@ func TestExecRawAndErrors(t *testing.T) {
 	for _, q := range []string{`filter count(*) > 1`, `fields nosuchfn(verb)`, `fields strlen()`} {
 		if _, err := runQuery(t, q, audit, 1); err == nil {
 			t.Errorf("%s: expected an error", q)
-		} else if _, ok := err.(*match.Error); !ok {
-			t.Errorf("%s: error %T is not a *match.Error", q, err)
+		} else if _, ok := err.(*syntax.Error); !ok {
+			t.Errorf("%s: error %T is not a *Error", q, err)
 		}
 	}
 }

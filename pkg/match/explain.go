@@ -1,6 +1,8 @@
 package match
 
 import (
+	"github.com/auditgrep/auditgrep/pkg/match/syntax"
+
 	"fmt"
 	"sort"
 	"strings"
@@ -9,7 +11,7 @@ import (
 // Explain describes how the program runs: the stages in execution order, the JSON fields it
 // reads, and which commands the CloudWatch-compatible model (spec §4.3) moved from where they
 // were written.
-func (p *Program) Explain() string {
+func (p *Query) Explain() string {
 	var b strings.Builder
 	cmds := p.q.Commands
 	if p.opts.StrictPipeline {
@@ -39,19 +41,19 @@ func (p *Program) Explain() string {
 }
 
 // barriersBefore names the sort, limit, dedup and stats commands written before command i.
-func barriersBefore(cmds []Command, i int) []string {
+func barriersBefore(cmds []syntax.Command, i int) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, c := range cmds[:i] {
 		var n string
 		switch c.(type) {
-		case *SortCmd:
+		case *syntax.SortCmd:
 			n = "sort"
-		case *LimitCmd:
+		case *syntax.LimitCmd:
 			n = "limit"
-		case *DedupCmd:
+		case *syntax.DedupCmd:
 			n = "dedup"
-		case *StatsCmd:
+		case *syntax.StatsCmd:
 			n = "stats"
 		}
 		if n != "" && !seen[n] {
@@ -62,10 +64,10 @@ func barriersBefore(cmds []Command, i int) []string {
 	return out
 }
 
-func (p *Program) explainStages(b *strings.Builder, cmds []Command) {
+func (p *Query) explainStages(b *strings.Builder, cmds []syntax.Command) {
 	var statsIdx []int
 	for i, c := range cmds {
-		if _, ok := c.(*StatsCmd); ok {
+		if _, ok := c.(*syntax.StatsCmd); ok {
 			statsIdx = append(statsIdx, i)
 		}
 	}
@@ -83,9 +85,9 @@ func (p *Program) explainStages(b *strings.Builder, cmds []Command) {
 				continue
 			}
 			switch c := c.(type) {
-			case *FilterCmd, *ParseCmd, *UnnestCmd:
+			case *syntax.FilterCmd, *syntax.ParseCmd, *syntax.UnnestCmd:
 				out = append(out, i)
-			case *FieldsCmd:
+			case *syntax.FieldsCmd:
 				if !c.Display {
 					out = append(out, i)
 				}
@@ -117,9 +119,9 @@ func (p *Program) explainStages(b *strings.Builder, cmds []Command) {
 	}
 	var final []string
 	if len(p.sortKeys) > 0 {
-		var sc Command
+		var sc syntax.Command
 		for _, c := range cmds {
-			if s, ok := c.(*SortCmd); ok {
+			if s, ok := c.(*syntax.SortCmd); ok {
 				sc = s
 			}
 		}
@@ -130,7 +132,7 @@ func (p *Program) explainStages(b *strings.Builder, cmds []Command) {
 		}
 	}
 	for _, c := range cmds {
-		if d, ok := c.(*DedupCmd); ok && len(p.dedup) > 0 {
+		if d, ok := c.(*syntax.DedupCmd); ok && len(p.dedup) > 0 {
 			final = append(final[:len(final):len(final)], d.String())
 			break
 		}
@@ -156,19 +158,19 @@ func (p *Program) explainStages(b *strings.Builder, cmds []Command) {
 	}
 }
 
-func (p *Program) explainStrict(b *strings.Builder) {
+func (p *Query) explainStrict(b *strings.Builder) {
 	b.WriteString("mode: strict pipeline (commands run in written order)\n")
 	b.WriteString("row stage (per event, in this order):\n")
 	n := 0
 	for _, c := range p.q.Commands {
 		switch c := c.(type) {
-		case *SortCmd, *LimitCmd, *DedupCmd, *StatsCmd:
+		case *syntax.SortCmd, *syntax.LimitCmd, *syntax.DedupCmd, *syntax.StatsCmd:
 			goto barrier
-		case *FieldsCmd:
+		case *syntax.FieldsCmd:
 			if c.Display {
 				continue
 			}
-		case *UnmaskCmd:
+		case *syntax.UnmaskCmd:
 			continue
 		}
 		fmt.Fprintf(b, "  %s\n", c.String())
@@ -199,8 +201,8 @@ barrier:
 
 // strictOpCmds lists the row commands of an ops stage: those written after the stage's first
 // command up to the next barrier.
-func (p *Program) strictOpCmds(s *strictStage) []Command {
-	var out []Command
+func (p *Query) strictOpCmds(s *strictStage) []syntax.Command {
+	var out []syntax.Command
 	on := false
 	for _, c := range p.q.Commands {
 		if c == s.cmd {
@@ -210,13 +212,13 @@ func (p *Program) strictOpCmds(s *strictStage) []Command {
 			continue
 		}
 		switch c := c.(type) {
-		case *SortCmd, *LimitCmd, *DedupCmd, *StatsCmd:
+		case *syntax.SortCmd, *syntax.LimitCmd, *syntax.DedupCmd, *syntax.StatsCmd:
 			return out
-		case *FieldsCmd:
+		case *syntax.FieldsCmd:
 			if c.Display {
 				continue
 			}
-		case *UnmaskCmd:
+		case *syntax.UnmaskCmd:
 			continue
 		}
 		out = append(out, c)

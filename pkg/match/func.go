@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// Env is what scalar functions may read besides their arguments.
-type Env struct {
+// evalEnv is what scalar functions may read besides their arguments.
+type evalEnv struct {
 	// Now is the query start time; now() returns it in epoch seconds (spec §8.4).
 	Now time.Time
 	// QueryStart and QueryEnd are the query's time range, for queryStartTime(), queryEndTime()
@@ -20,7 +20,7 @@ type Env struct {
 type funcDef struct {
 	name             string // canonical spelling, for messages
 	minArgs, maxArgs int    // maxArgs < 0: variadic
-	fn               func(env *Env, args []Value) Value
+	fn               func(evalEnv *evalEnv, args []Value) Value
 }
 
 // lookupFunc returns the scalar function called name (case-insensitive), or nil.
@@ -43,24 +43,24 @@ func init() {
 }
 
 // strict wraps fn so that any Absent argument makes the result Absent (spec §7.6).
-func strict(fn func(env *Env, args []Value) Value) func(env *Env, args []Value) Value {
-	return func(env *Env, args []Value) Value {
+func strict(fn func(evalEnv *evalEnv, args []Value) Value) func(evalEnv *evalEnv, args []Value) Value {
+	return func(evalEnv *evalEnv, args []Value) Value {
 		for _, a := range args {
 			if a.Kind == Absent {
-				return AbsentValue
+				return absentValue
 			}
 		}
-		return fn(env, args)
+		return fn(evalEnv, args)
 	}
 }
 
 // num1 is a one-argument numeric function; non-numeric arguments and non-finite results are
 // Absent.
 func num1(name string, f func(float64) float64) *funcDef {
-	return &funcDef{name: name, minArgs: 1, maxArgs: 1, fn: func(_ *Env, args []Value) Value {
+	return &funcDef{name: name, minArgs: 1, maxArgs: 1, fn: func(_ *evalEnv, args []Value) Value {
 		x, ok := toNumber(args[0])
 		if !ok {
-			return AbsentValue
+			return absentValue
 		}
 		return finiteNum(f(x))
 	}}
@@ -72,20 +72,20 @@ var numericFuncs = []*funcDef{
 	num1("floor", math.Floor),
 	num1("log", math.Log),
 	num1("sqrt", math.Sqrt),
-	{name: "greatest", minArgs: 1, maxArgs: -1, fn: func(_ *Env, args []Value) Value {
+	{name: "greatest", minArgs: 1, maxArgs: -1, fn: func(_ *evalEnv, args []Value) Value {
 		return extremeNum(args, 1)
 	}},
-	{name: "least", minArgs: 1, maxArgs: -1, fn: func(_ *Env, args []Value) Value {
+	{name: "least", minArgs: 1, maxArgs: -1, fn: func(_ *evalEnv, args []Value) Value {
 		return extremeNum(args, -1)
 	}},
 	{name: "round", minArgs: 1, maxArgs: 2, fn: strict(fnRound)},
 	{name: "haversine", minArgs: 4, maxArgs: 4, fn: strict(fnHaversine)},
 	{name: "toNumber", minArgs: 1, maxArgs: 1, fn: fnToDouble},
 	{name: "toDouble", minArgs: 1, maxArgs: 1, fn: fnToDouble},
-	{name: "toInt", minArgs: 1, maxArgs: 1, fn: func(_ *Env, args []Value) Value {
+	{name: "toInt", minArgs: 1, maxArgs: 1, fn: func(_ *evalEnv, args []Value) Value {
 		return toInteger(args[0], math.MinInt32, math.MaxInt32)
 	}},
-	{name: "toLong", minArgs: 1, maxArgs: 1, fn: func(_ *Env, args []Value) Value {
+	{name: "toLong", minArgs: 1, maxArgs: 1, fn: func(_ *evalEnv, args []Value) Value {
 		// The largest float64 below 2^63.
 		return toInteger(args[0], -(1 << 63), 1<<63-1024)
 	}},
@@ -105,7 +105,7 @@ func extremeNum(args []Value, sign float64) Value {
 		}
 	}
 	if !found {
-		return AbsentValue
+		return absentValue
 	}
 	return finiteNum(best)
 }
@@ -114,16 +114,16 @@ func extremeNum(args []Value, sign float64) Value {
 // (A34). Rounding is done on the shortest decimal form of a, so round(1.005, 2) is 1.01 as a
 // reader expects, not 1 (1.005 is 1.00499999999999989... in binary). d may be negative
 // (round(1234, -2) = 1200); a fractional d is truncated.
-func fnRound(_ *Env, args []Value) Value {
+func fnRound(_ *evalEnv, args []Value) Value {
 	x, ok := toNumber(args[0])
 	if !ok || math.IsNaN(x) || math.IsInf(x, 0) {
-		return AbsentValue
+		return absentValue
 	}
 	d := 0
 	if len(args) > 1 {
 		f, ok := toNumber(args[1])
 		if !ok || math.IsNaN(f) {
-			return AbsentValue
+			return absentValue
 		}
 		f = math.Trunc(math.Max(-400, math.Min(400, f)))
 		d = int(f)
@@ -171,12 +171,12 @@ func roundHalfAway(x float64, d int) float64 {
 
 // fnHaversine is the great-circle distance in km between two points given in degrees
 // (mean Earth radius 6371 km).
-func fnHaversine(_ *Env, args []Value) Value {
+func fnHaversine(_ *evalEnv, args []Value) Value {
 	var v [4]float64
 	for i := range v {
 		x, ok := toNumber(args[i])
 		if !ok {
-			return AbsentValue
+			return absentValue
 		}
 		v[i] = x * math.Pi / 180
 	}
@@ -187,16 +187,16 @@ func fnHaversine(_ *Env, args []Value) Value {
 
 // fnToDouble is toNumber/toDouble: the numeric reading of its argument (a numeric string,
 // surrounding whitespace allowed), Absent when there is none.
-func fnToDouble(_ *Env, args []Value) Value {
+func fnToDouble(_ *evalEnv, args []Value) Value {
 	if f, ok := convNumber(args[0]); ok {
 		return finiteNum(f)
 	}
-	return AbsentValue
+	return absentValue
 }
 
 func convNumber(v Value) (float64, bool) {
 	if v.Kind == String {
-		return ParseNumber(strings.TrimSpace(v.Str))
+		return parseNumber(strings.TrimSpace(v.Str))
 	}
 	return toNumber(v)
 }
@@ -206,29 +206,29 @@ func convNumber(v Value) (float64, bool) {
 func toInteger(v Value, lo, hi float64) Value {
 	f, ok := convNumber(v)
 	if !ok || math.IsNaN(f) {
-		return AbsentValue
+		return absentValue
 	}
 	f = math.Trunc(f)
 	if f < lo || f > hi {
-		return AbsentValue
+		return absentValue
 	}
 	return Num(f + 0)
 }
 
 var generalFuncs = []*funcDef{
-	{name: "ispresent", minArgs: 1, maxArgs: 1, fn: func(_ *Env, args []Value) Value {
+	{name: "ispresent", minArgs: 1, maxArgs: 1, fn: func(_ *evalEnv, args []Value) Value {
 		return BoolV(args[0].Kind != Absent)
 	}},
-	{name: "coalesce", minArgs: 1, maxArgs: -1, fn: func(_ *Env, args []Value) Value {
+	{name: "coalesce", minArgs: 1, maxArgs: -1, fn: func(_ *evalEnv, args []Value) Value {
 		for _, a := range args {
 			if a.Kind != Absent {
 				return a
 			}
 		}
-		return AbsentValue
+		return absentValue
 	}},
 	// case(cond1, val1, ..., [default]): at most 10 condition/value pairs (spec §8.2).
-	{name: "case", minArgs: 2, maxArgs: 21, fn: func(_ *Env, args []Value) Value {
+	{name: "case", minArgs: 2, maxArgs: 21, fn: func(_ *evalEnv, args []Value) Value {
 		i := 0
 		for ; i+1 < len(args); i += 2 {
 			if args[i].Truthy() {
@@ -238,30 +238,30 @@ var generalFuncs = []*funcDef{
 		if i < len(args) {
 			return args[i]
 		}
-		return AbsentValue
+		return absentValue
 	}},
-	{name: "if", minArgs: 3, maxArgs: 3, fn: func(_ *Env, args []Value) Value {
+	{name: "if", minArgs: 3, maxArgs: 3, fn: func(_ *evalEnv, args []Value) Value {
 		if args[0].Truthy() {
 			return args[1]
 		}
 		return args[2]
 	}},
 	// isNumeric: true for numbers and strings that are a whole decimal number.
-	{name: "isNumeric", minArgs: 1, maxArgs: 1, fn: strict(func(_ *Env, args []Value) Value {
+	{name: "isNumeric", minArgs: 1, maxArgs: 1, fn: strict(func(_ *evalEnv, args []Value) Value {
 		switch args[0].Kind {
 		case Number:
 			return BoolV(true)
 		case String:
-			_, ok := ParseNumber(strings.TrimSpace(args[0].Str))
+			_, ok := parseNumber(strings.TrimSpace(args[0].Str))
 			return BoolV(ok)
 		}
 		return BoolV(false)
 	})},
 	// messageSize: the byte length of the value's text.
-	{name: "messageSize", minArgs: 1, maxArgs: 1, fn: func(_ *Env, args []Value) Value {
+	{name: "messageSize", minArgs: 1, maxArgs: 1, fn: func(_ *evalEnv, args []Value) Value {
 		s, ok := toText(args[0])
 		if !ok {
-			return AbsentValue
+			return absentValue
 		}
 		return Num(float64(len(s)))
 	}},

@@ -19,10 +19,10 @@ func ipArg(v Value) (addr netip.Addr, valid, ok bool) {
 }
 
 func ipPred(name string, pred func(netip.Addr) bool) *funcDef {
-	return &funcDef{name: name, minArgs: 1, maxArgs: 1, fn: func(_ *Env, args []Value) Value {
+	return &funcDef{name: name, minArgs: 1, maxArgs: 1, fn: func(_ *evalEnv, args []Value) Value {
 		a, valid, ok := ipArg(args[0])
 		if !ok {
-			return AbsentValue
+			return absentValue
 		}
 		return BoolV(valid && pred(a))
 	}}
@@ -32,11 +32,11 @@ func ipPred(name string, pred func(netip.Addr) bool) *funcDef {
 // IPv4-mapped IPv6 address (::ffff:10.0.0.1) matches an IPv4 subnet in isIpInSubnet. An
 // invalid CIDR gives false.
 func ipInSubnet(name string, family int) *funcDef {
-	return &funcDef{name: name, minArgs: 2, maxArgs: 2, fn: func(_ *Env, args []Value) Value {
+	return &funcDef{name: name, minArgs: 2, maxArgs: 2, fn: func(_ *evalEnv, args []Value) Value {
 		a, valid, ok := ipArg(args[0])
 		cidr, ok2 := toText(args[1])
 		if !ok || !ok2 {
-			return AbsentValue
+			return absentValue
 		}
 		if !valid {
 			return BoolV(false)
@@ -111,10 +111,10 @@ var ipFuncs = []*funcDef{
 	// isPublicIP: a valid address that is neither private nor reserved.
 	ipPred("isPublicIP", func(a netip.Addr) bool { return !isPrivateAddr(a) && !isReservedAddr(a) }),
 	// ipv4ToNumber("10.0.0.1") = 167772161; Absent for anything but an IPv4 address.
-	{name: "ipv4ToNumber", minArgs: 1, maxArgs: 1, fn: func(_ *Env, args []Value) Value {
+	{name: "ipv4ToNumber", minArgs: 1, maxArgs: 1, fn: func(_ *evalEnv, args []Value) Value {
 		a, valid, _ := ipArg(args[0])
 		if !valid || !a.Is4() {
-			return AbsentValue
+			return absentValue
 		}
 		b := a.As4()
 		return Num(float64(uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])))

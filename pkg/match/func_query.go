@@ -11,25 +11,25 @@ import (
 // without one, or without the needed bound, they are absent, so a filter on them keeps nothing
 // rather than guessing.
 var queryFuncs = []*funcDef{
-	{name: "queryStartTime", minArgs: 0, maxArgs: 0, fn: func(env *Env, _ []Value) Value {
-		return queryBound(env, func(e *Env) time.Time { return e.QueryStart })
+	{name: "queryStartTime", minArgs: 0, maxArgs: 0, fn: func(ev *evalEnv, _ []Value) Value {
+		return queryBound(ev, func(e *evalEnv) time.Time { return e.QueryStart })
 	}},
-	{name: "queryEndTime", minArgs: 0, maxArgs: 0, fn: func(env *Env, _ []Value) Value {
-		return queryBound(env, func(e *Env) time.Time { return e.QueryEnd })
+	{name: "queryEndTime", minArgs: 0, maxArgs: 0, fn: func(ev *evalEnv, _ []Value) Value {
+		return queryBound(ev, func(e *evalEnv) time.Time { return e.QueryEnd })
 	}},
-	{name: "queryTimeRange", minArgs: 0, maxArgs: 0, fn: func(env *Env, _ []Value) Value {
-		if env == nil || env.QueryStart.IsZero() || env.QueryEnd.IsZero() {
-			return AbsentValue
+	{name: "queryTimeRange", minArgs: 0, maxArgs: 0, fn: func(ev *evalEnv, _ []Value) Value {
+		if ev == nil || ev.QueryStart.IsZero() || ev.QueryEnd.IsZero() {
+			return absentValue
 		}
-		return Num(float64(env.QueryEnd.UnixMilli() - env.QueryStart.UnixMilli()))
+		return Num(float64(ev.QueryEnd.UnixMilli() - ev.QueryStart.UnixMilli()))
 	}},
 }
 
-func queryBound(env *Env, get func(*Env) time.Time) Value {
-	if env == nil || get(env).IsZero() {
-		return AbsentValue
+func queryBound(ev *evalEnv, get func(*evalEnv) time.Time) Value {
+	if ev == nil || get(ev).IsZero() {
+		return absentValue
 	}
-	return Num(float64(get(env).UnixMilli()))
+	return Num(float64(get(ev).UnixMilli()))
 }
 
 func init() {

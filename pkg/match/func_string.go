@@ -17,13 +17,13 @@ import (
 // str1 is a string function whose arguments must all have text (toText): an Absent, List or Map
 // argument makes the result Absent.
 func str1(name string, minArgs, maxArgs int, f func(s []string) Value) *funcDef {
-	return &funcDef{name: name, minArgs: minArgs, maxArgs: maxArgs, fn: func(_ *Env, args []Value) Value {
+	return &funcDef{name: name, minArgs: minArgs, maxArgs: maxArgs, fn: func(_ *evalEnv, args []Value) Value {
 		var buf [4]string
 		ss := buf[:0]
 		for _, a := range args {
 			s, ok := toText(a)
 			if !ok {
-				return AbsentValue
+				return absentValue
 			}
 			ss = append(ss, s)
 		}
@@ -42,18 +42,18 @@ func boolNum(b bool) Value {
 
 var stringFuncs = []*funcDef{
 	// isempty: 1 when the field is missing or an empty string (lists and maps are not empty).
-	{name: "isempty", minArgs: 1, maxArgs: 1, fn: func(_ *Env, args []Value) Value {
+	{name: "isempty", minArgs: 1, maxArgs: 1, fn: func(_ *evalEnv, args []Value) Value {
 		a := args[0]
 		return boolNum(a.Kind == Absent || (a.Kind == String && a.Str == ""))
 	}},
 	// isblank: 1 when missing, empty, or only Unicode white space (A35).
-	{name: "isblank", minArgs: 1, maxArgs: 1, fn: func(_ *Env, args []Value) Value {
+	{name: "isblank", minArgs: 1, maxArgs: 1, fn: func(_ *evalEnv, args []Value) Value {
 		a := args[0]
 		return boolNum(a.Kind == Absent || (a.Kind == String && strings.TrimFunc(a.Str, unicode.IsSpace) == ""))
 	}},
 	// concat: the texts of the arguments; absent arguments (and lists/maps, "treated as null")
 	// are skipped, like empty strings; Absent only when every argument is.
-	{name: "concat", minArgs: 1, maxArgs: -1, fn: func(_ *Env, args []Value) Value {
+	{name: "concat", minArgs: 1, maxArgs: -1, fn: func(_ *evalEnv, args []Value) Value {
 		var b strings.Builder
 		found := false
 		for _, a := range args {
@@ -63,7 +63,7 @@ var stringFuncs = []*funcDef{
 			}
 		}
 		if !found {
-			return AbsentValue
+			return absentValue
 		}
 		return Str(b.String())
 	}},
@@ -83,11 +83,11 @@ var stringFuncs = []*funcDef{
 	}),
 	// strcontains(str, search[, caseInsensitive]): 1/0; case-sensitive unless the third argument
 	// is true (a truthy value).
-	{name: "strcontains", minArgs: 2, maxArgs: 3, fn: strict(func(_ *Env, args []Value) Value {
+	{name: "strcontains", minArgs: 2, maxArgs: 3, fn: strict(func(_ *evalEnv, args []Value) Value {
 		s, ok1 := toText(args[0])
 		sub, ok2 := toText(args[1])
 		if !ok1 || !ok2 {
-			return AbsentValue
+			return absentValue
 		}
 		if len(args) > 2 && truthyArg(args[2]) {
 			return boolNum(strings.Contains(foldCase(s), foldCase(sub)))
@@ -103,7 +103,7 @@ var stringFuncs = []*funcDef{
 	str1("regexReplace", 3, 3, func(s []string) Value {
 		re, err := cachedRegexp(s[1])
 		if err != nil {
-			return AbsentValue
+			return absentValue
 		}
 		return Str(re.ReplaceAllString(s[0], s[2]))
 	}),
@@ -122,7 +122,7 @@ var stringFuncs = []*funcDef{
 	str1("urldecode", 1, 1, func(s []string) Value {
 		d, err := url.QueryUnescape(s[0])
 		if err != nil {
-			return AbsentValue
+			return absentValue
 		}
 		return Str(d)
 	}),
@@ -137,13 +137,13 @@ var stringFuncs = []*funcDef{
 				return Str(string(d))
 			}
 		}
-		return AbsentValue
+		return absentValue
 	}),
 	// hexToAscii("48656c6c6f") = "Hello" (an optional 0x prefix is allowed); Absent if invalid.
 	str1("hexToAscii", 1, 1, func(s []string) Value {
 		d, err := hex.DecodeString(trimHexPrefix(strings.TrimSpace(s[0])))
 		if err != nil {
-			return AbsentValue
+			return absentValue
 		}
 		return Str(string(d))
 	}),
@@ -156,7 +156,7 @@ var stringFuncs = []*funcDef{
 		}
 		n, err := strconv.ParseUint(trimHexPrefix(h), 16, 64)
 		if err != nil {
-			return AbsentValue
+			return absentValue
 		}
 		f := float64(n)
 		if neg {
@@ -165,10 +165,10 @@ var stringFuncs = []*funcDef{
 		return Num(f + 0)
 	}),
 	// decToHex(255) = "0xff", decToHex(-255) = "-0xff"; fractions are truncated.
-	{name: "decToHex", minArgs: 1, maxArgs: 1, fn: func(_ *Env, args []Value) Value {
+	{name: "decToHex", minArgs: 1, maxArgs: 1, fn: func(_ *evalEnv, args []Value) Value {
 		f, ok := convNumber(args[0])
 		if !ok || math.IsNaN(f) || math.Abs(f) >= 1<<64 {
-			return AbsentValue
+			return absentValue
 		}
 		f = math.Trunc(f)
 		if f < 0 {
@@ -198,14 +198,14 @@ func trimSet(s []string) func(rune) bool {
 // fnSubstr is substr(str, start[, len]): code points, 0-based. A negative start counts as 0,
 // a start past the end gives "", a negative len gives "", a len past the end stops at the
 // end; fractional arguments are truncated.
-func fnSubstr(_ *Env, args []Value) Value {
+func fnSubstr(_ *evalEnv, args []Value) Value {
 	s, ok := toText(args[0])
 	if !ok {
-		return AbsentValue
+		return absentValue
 	}
 	start, ok := intArg(args[1])
 	if !ok {
-		return AbsentValue
+		return absentValue
 	}
 	n := utf8.RuneCountInString(s)
 	start = max(start, 0)
@@ -216,7 +216,7 @@ func fnSubstr(_ *Env, args []Value) Value {
 	if len(args) > 2 {
 		l, ok := intArg(args[2])
 		if !ok {
-			return AbsentValue
+			return absentValue
 		}
 		length = min(max(l, 0), length)
 	}

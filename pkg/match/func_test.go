@@ -24,8 +24,8 @@ func list(ss ...string) Value {
 }
 
 func TestFuncs(t *testing.T) {
-	env := &Env{Now: time.Date(2024, 3, 1, 12, 0, 0, 500_000_000, time.UTC)}
-	A := AbsentValue
+	evalEnv := &evalEnv{Now: time.Date(2024, 3, 1, 12, 0, 0, 500_000_000, time.UTC)}
+	A := absentValue
 	mp := Value{Kind: Map, Keys: []string{"a"}, Elems: []Value{Num(1)}}
 	tests := []struct {
 		name string
@@ -205,7 +205,7 @@ func TestFuncs(t *testing.T) {
 		if len(tt.args) < d.minArgs || (d.maxArgs >= 0 && len(tt.args) > d.maxArgs) {
 			t.Errorf("%s: %d args outside [%d, %d]", tt.name, len(tt.args), d.minArgs, d.maxArgs)
 		}
-		got := d.fn(env, tt.args)
+		got := d.fn(evalEnv, tt.args)
 		if !sameValue(got, tt.want) {
 			t.Errorf("%s(%v) = %+v (%q), want %+v (%q)", tt.name, tt.args, got, got.Render(), tt.want, tt.want.Render())
 		}

@@ -6,33 +6,33 @@ import (
 )
 
 var timeFuncs = []*funcDef{
-	{name: "datefloor", minArgs: 2, maxArgs: 2, fn: strict(func(_ *Env, args []Value) Value {
+	{name: "datefloor", minArgs: 2, maxArgs: 2, fn: strict(func(_ *evalEnv, args []Value) Value {
 		return dateRound(args[0], args[1], false)
 	})},
-	{name: "dateceil", minArgs: 2, maxArgs: 2, fn: strict(func(_ *Env, args []Value) Value {
+	{name: "dateceil", minArgs: 2, maxArgs: 2, fn: strict(func(_ *evalEnv, args []Value) Value {
 		return dateRound(args[0], args[1], true)
 	})},
 	// fromMillis(n): epoch ms → timestamp (fractions floored).
-	{name: "fromMillis", minArgs: 1, maxArgs: 1, fn: func(_ *Env, args []Value) Value {
+	{name: "fromMillis", minArgs: 1, maxArgs: 1, fn: func(_ *evalEnv, args []Value) Value {
 		f, ok := convNumber(args[0])
 		if !ok {
-			return AbsentValue
+			return absentValue
 		}
 		return timeFromMsF(f)
 	}},
 	// toMillis(ts): timestamp → epoch ms as a Number (a number is taken as epoch ms already).
-	{name: "toMillis", minArgs: 1, maxArgs: 1, fn: func(_ *Env, args []Value) Value {
+	{name: "toMillis", minArgs: 1, maxArgs: 1, fn: func(_ *evalEnv, args []Value) Value {
 		ms, ok := timeArgMs(args[0])
 		if !ok {
-			return AbsentValue
+			return absentValue
 		}
 		return Num(float64(ms))
 	}},
 	// now(): the query start time in epoch seconds (spec §8.4: "in epoch seconds").
-	{name: "now", minArgs: 0, maxArgs: 0, fn: func(env *Env, _ []Value) Value {
+	{name: "now", minArgs: 0, maxArgs: 0, fn: func(evalEnv *evalEnv, _ []Value) Value {
 		t := time.Now()
-		if env != nil && !env.Now.IsZero() {
-			t = env.Now
+		if evalEnv != nil && !evalEnv.Now.IsZero() {
+			t = evalEnv.Now
 		}
 		return Num(float64(t.Unix()))
 	}},
@@ -85,12 +85,12 @@ const weekEpochMs = 4 * 86_400_000
 func dateRound(ts, p Value, ceil bool) Value {
 	ms, ok := timeArgMs(ts)
 	if !ok || p.Kind != Period || p.Num < 1 || p.Num > 1<<40 {
-		return AbsentValue
+		return absentValue
 	}
 	n := capPeriod(int64(p.Num), p.Str)
 	if unit, ok := periodUnitMs[p.Str]; ok {
 		if n > math.MaxInt64/4/unit {
-			return AbsentValue
+			return absentValue
 		}
 		size := n * unit
 		off := int64(0)
@@ -105,11 +105,11 @@ func dateRound(ts, p Value, ceil bool) Value {
 	}
 	k, ok := periodUnitMonths[p.Str]
 	if !ok {
-		return AbsentValue
+		return absentValue
 	}
 	k *= n
 	if k > 12*10_000 {
-		return AbsentValue
+		return absentValue
 	}
 	t := time.UnixMilli(ms).UTC()
 	m := int64(t.Year())*12 + int64(t.Month()) - 1

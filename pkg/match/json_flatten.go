@@ -218,13 +218,13 @@ func (f *jsonFields) get(name string) (Value, bool) {
 	if f.want != nil {
 		i, ok := f.want.index[name]
 		if !ok || f.slot[i] < 0 {
-			return AbsentValue, false
+			return absentValue, false
 		}
 		return f.fields[f.slot[i]].v, true
 	}
 	i, ok := f.byName[name]
 	if !ok {
-		return AbsentValue, false
+		return absentValue, false
 	}
 	return f.fields[i].v, true
 }
@@ -616,7 +616,7 @@ func (s *jsonScan) scalar() (Value, bool) {
 	b := s.msg
 	i := s.pos
 	if i >= len(b) {
-		return AbsentValue, false
+		return absentValue, false
 	}
 	switch b[i] {
 	case '"':
@@ -635,18 +635,18 @@ func (s *jsonScan) scalar() (Value, bool) {
 	case 'n':
 		if i+4 <= len(b) && string(b[i:i+4]) == "null" {
 			s.pos += 4
-			return AbsentValue, true
+			return absentValue, true
 		}
 	default:
 		end := jsonNumberEnd(b, i)
 		if end < 0 {
-			return AbsentValue, false
+			return absentValue, false
 		}
 		s.pos = end
 		lex := jsonAlias(b[i:end])
 		return NumLexeme(jsonNumberValue(lex), lex), true
 	}
-	return AbsentValue, false
+	return absentValue, false
 }
 
 // jsonNumberEnd checks the JSON number starting at b[i]

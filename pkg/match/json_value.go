@@ -3,8 +3,9 @@ package match
 import (
 	"math"
 	"strings"
-	"unicode/utf8"
 	"unsafe"
+
+	"github.com/auditgrep/auditgrep/pkg/internal/jsonstr"
 )
 
 // JSON structure values (spec §8.6): jsonParse builds Map and List values from JSON text,
@@ -26,15 +27,15 @@ func jsonParse(s string) Value {
 	sc := jsonScan{msg: unsafe.Slice(unsafe.StringData(s), len(s))}
 	sc.skipWS()
 	if sc.pos >= len(sc.msg) || (sc.msg[sc.pos] != '{' && sc.msg[sc.pos] != '[') {
-		return AbsentValue
+		return absentValue
 	}
 	v, ok := sc.tree(0)
 	if !ok {
-		return AbsentValue
+		return absentValue
 	}
 	sc.skipWS()
 	if sc.pos != len(sc.msg) {
-		return AbsentValue
+		return absentValue
 	}
 	return v
 }
@@ -43,12 +44,12 @@ func jsonParse(s string) Value {
 // the strings that alias it stay valid.
 func (s *jsonScan) tree(depth int) (Value, bool) {
 	if s.pos >= len(s.msg) {
-		return AbsentValue, false
+		return absentValue, false
 	}
 	switch s.msg[s.pos] {
 	case '{':
 		if depth+1 > jsonMaxDepth {
-			return AbsentValue, false
+			return absentValue, false
 		}
 		s.pos++
 		s.skipWS()
@@ -59,33 +60,33 @@ func (s *jsonScan) tree(depth int) (Value, bool) {
 		}
 		for {
 			if s.pos >= len(s.msg) || s.msg[s.pos] != '"' {
-				return AbsentValue, false
+				return absentValue, false
 			}
 			k, ok := s.str()
 			if !ok {
-				return AbsentValue, false
+				return absentValue, false
 			}
 			s.skipWS()
 			if s.pos >= len(s.msg) || s.msg[s.pos] != ':' {
-				return AbsentValue, false
+				return absentValue, false
 			}
 			s.pos++
 			s.skipWS()
 			e, ok := s.tree(depth + 1)
 			if !ok {
-				return AbsentValue, false
+				return absentValue, false
 			}
 			m.Keys = append(m.Keys, k)
 			m.Elems = append(m.Elems, e)
 			if end, ok := s.next('}'); !ok {
-				return AbsentValue, false
+				return absentValue, false
 			} else if end {
 				return m, true
 			}
 		}
 	case '[':
 		if depth+1 > jsonMaxDepth {
-			return AbsentValue, false
+			return absentValue, false
 		}
 		s.pos++
 		s.skipWS()
@@ -97,11 +98,11 @@ func (s *jsonScan) tree(depth int) (Value, bool) {
 		for {
 			e, ok := s.tree(depth + 1)
 			if !ok {
-				return AbsentValue, false
+				return absentValue, false
 			}
 			l.Elems = append(l.Elems, e)
 			if end, ok := s.next(']'); !ok {
-				return AbsentValue, false
+				return absentValue, false
 			} else if end {
 				return l, true
 			}
@@ -130,7 +131,7 @@ func jsonAppendValue(dst []byte, v Value) []byte {
 			if i < len(v.Keys) {
 				k = v.Keys[i]
 			}
-			dst = AppendJSONString(dst, k)
+			dst = jsonstr.Append(dst, k)
 			dst = append(dst, ':')
 			dst = jsonAppendValue(dst, e)
 		}
@@ -148,7 +149,7 @@ func jsonAppendValue(dst []byte, v Value) []byte {
 		if v.JSON && jsonValidObject([]byte(v.Str)) {
 			return append(dst, strings.TrimSpace(v.Str)...)
 		}
-		return AppendJSONString(dst, v.Str)
+		return jsonstr.Append(dst, v.Str)
 	case Number:
 		if v.Str != "" && jsonNumberEnd([]byte(v.Str), 0) == len(v.Str) {
 			return append(dst, v.Str...)
@@ -156,7 +157,7 @@ func jsonAppendValue(dst []byte, v Value) []byte {
 		if math.IsNaN(v.Num) || math.IsInf(v.Num, 0) {
 			return append(dst, "null"...)
 		}
-		return append(dst, FormatNumber(v.Num)...)
+		return append(dst, formatNumber(v.Num)...)
 	case Bool:
 		if v.Num != 0 {
 			return append(dst, "true"...)
@@ -165,28 +166,28 @@ func jsonAppendValue(dst []byte, v Value) []byte {
 	case Absent:
 		return append(dst, "null"...)
 	}
-	return AppendJSONString(dst, v.Render())
+	return jsonstr.Append(dst, v.Render())
 }
 
 // jsonIndex is postfix access by key (json.status_code, json.`user.id`): the first value of key
 // in a Map, Absent otherwise.
 func jsonIndex(v Value, key string) Value {
 	if v.Kind != Map {
-		return AbsentValue
+		return absentValue
 	}
 	for i, k := range v.Keys {
 		if k == key && i < len(v.Elems) {
 			return v.Elems[i]
 		}
 	}
-	return AbsentValue
+	return absentValue
 }
 
 // jsonIndexN is postfix access by position (json.users[1]): element i of a List, Absent
 // otherwise (also for a negative or out-of-range i).
 func jsonIndexN(v Value, i int) Value {
 	if v.Kind != List || i < 0 || i >= len(v.Elems) {
-		return AbsentValue
+		return absentValue
 	}
 	return v.Elems[i]
 }
@@ -200,7 +201,7 @@ func jsonAsList(v Value) (Value, bool) {
 		p := jsonParse(v.Str)
 		return p, p.Kind == List
 	}
-	return AbsentValue, false
+	return absentValue, false
 }
 
 // jsonArraySize is the number of elements of a List (or of a String holding a JSON array);
@@ -208,7 +209,7 @@ func jsonAsList(v Value) (Value, bool) {
 func jsonArraySize(v Value) Value {
 	l, ok := jsonAsList(v)
 	if !ok {
-		return AbsentValue
+		return absentValue
 	}
 	return Num(float64(len(l.Elems)))
 }
@@ -242,61 +243,4 @@ func jsonArrayContains(v Value, x Value) Value {
 		}
 	}
 	return BoolV(false)
-}
-
-const jsonHexDigits = "0123456789abcdef"
-
-// AppendJSONString appends s as a JSON string literal: like encoding/json without HTML escaping
-// (quote, backslash and control characters escaped, \b \f \n \r \t by name, U+2028/U+2029 as
-// \u escapes), keeping valid UTF-8 and replacing each invalid byte with \ufffd.
-func AppendJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', jsonHexDigits[c>>4], jsonHexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', jsonHexDigits[r&0xF])
-			i += n
-			start = i
-			continue
-		}
-		i += n
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }

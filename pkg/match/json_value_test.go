@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/auditgrep/auditgrep/pkg/internal/jsonstr"
 )
 
 func TestJSONParseStringify(t *testing.T) {
@@ -98,7 +100,7 @@ func TestJSONArrayFuncs(t *testing.T) {
 	f(arr, BoolV(false), false)
 	f(arr, jsonParse(`{"x":1}`), true)
 	f(arr, jsonParse(`[1]`), true)
-	f(arr, AbsentValue, false)
+	f(arr, absentValue, false)
 	f(Str(`["p","q"]`), Str("q"), true)
 	f(Str(`["p","q"`), Str("q"), false)
 	f(Str(`{"q":1}`), Str("q"), false)
@@ -111,7 +113,7 @@ func TestJSONArrayFuncs(t *testing.T) {
 	if got := jsonArraySize(Str(`[1,2]`)); got.Num != 2 {
 		t.Fatalf("size of string = %v", got)
 	}
-	for _, v := range []Value{Str("x"), jsonParse(`{}`), Num(3), AbsentValue, Str(`[1,`)} {
+	for _, v := range []Value{Str("x"), jsonParse(`{}`), Num(3), absentValue, Str(`[1,`)} {
 		if got := jsonArraySize(v); got.Kind != Absent {
 			t.Fatalf("jsonArraySize(%v) = %v", v, got)
 		}
@@ -121,8 +123,8 @@ func TestJSONArrayFuncs(t *testing.T) {
 func TestJSONQuote(t *testing.T) {
 	f := func(in, want string) {
 		t.Helper()
-		if got := string(AppendJSONString([]byte("x"), in)); got != "x"+want {
-			t.Fatalf("AppendJSONString(%q) = %s, want %s", in, got[1:], want)
+		if got := string(jsonstr.Append([]byte("x"), in)); got != "x"+want {
+			t.Fatalf("jsonstr.Append(%q) = %s, want %s", in, got[1:], want)
 		}
 	}
 	f("", `""`)
@@ -137,8 +139,8 @@ func TestJSONQuote(t *testing.T) {
 		enc := json.NewEncoder(&sb)
 		enc.SetEscapeHTML(false)
 		enc.Encode(s)
-		if got := string(AppendJSONString(nil, s)); got != strings.TrimSuffix(sb.String(), "\n") {
-			t.Fatalf("AppendJSONString(%q) = %s, encoding/json %s", s, got, sb.String())
+		if got := string(jsonstr.Append(nil, s)); got != strings.TrimSuffix(sb.String(), "\n") {
+			t.Fatalf("jsonstr.Append(%q) = %s, encoding/json %s", s, got, sb.String())
 		}
 	}
 }
@@ -190,10 +192,10 @@ func FuzzJSONValue(f *testing.F) {
 		if v.Kind != Absent && !json.Valid([]byte(jsonStringify(v))) {
 			t.Fatalf("invalid stringify output")
 		}
-		q := AppendJSONString(nil, string(msg))
+		q := jsonstr.Append(nil, string(msg))
 		var back string
 		if err := json.Unmarshal(q, &back); err != nil || back != jsonFixUTF8(string(msg)) {
-			t.Fatalf("AppendJSONString(%q) = %s does not decode back: %v", msg, q, err)
+			t.Fatalf("jsonstr.Append(%q) = %s does not decode back: %v", msg, q, err)
 		}
 	})
 }

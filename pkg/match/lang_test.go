@@ -1,12 +1,13 @@
-package match_test
+package match
 
 import (
+	"github.com/auditgrep/auditgrep/pkg/match/syntax"
+
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/auditgrep/auditgrep/pkg/match"
 	"github.com/auditgrep/auditgrep/pkg/scan"
 )
 
@@ -23,21 +24,21 @@ var langEvents = []string{
 }
 
 // runQueryOpts is runQuery with compile options.
-func runQueryOpts(t *testing.T, q string, events []string, workers int, opts match.Options) (*capture, error) {
+func runQueryOpts(t *testing.T, q string, events []string, workers int, opts Options) (*capture, error) {
 	t.Helper()
-	pq, err := match.Parse(q)
+	pq, err := syntax.Parse(q)
 	if err != nil {
 		return nil, err
 	}
 	if opts.LogGroup == "" {
 		opts.LogGroup, opts.Account = "/aws/eks/demo/cluster", "111122223333"
 	}
-	prog, err := match.Compile(pq, opts)
+	prog, err := compileSyntax(pq, opts)
 	if err != nil {
 		return nil, err
 	}
 	c := &capture{}
-	x := match.NewExec(prog, c, match.ExecOptions{Workers: workers, KeepRaw: true})
+	x := newExecutor(prog, c, execOptions{Workers: workers, KeepRaw: true})
 	byFile := map[int][]*scan.Batch{}
 	for _, b := range batches(events, 2) {
 		byFile[b.File.Index] = append(byFile[b.File.Index], b)
@@ -72,7 +73,7 @@ type langCase struct {
 	want []string
 }
 
-func runLangCases(t *testing.T, opts match.Options, cases []langCase) {
+func runLangCases(t *testing.T, opts Options, cases []langCase) {
 	t.Helper()
 	for _, tc := range cases {
 		for _, workers := range []int{1, 3} {
@@ -90,7 +91,7 @@ func runLangCases(t *testing.T, opts match.Options, cases []langCase) {
 }
 
 func TestLangCommands(t *testing.T) {
-	runLangCases(t, match.Options{}, []langCase{
+	runLangCases(t, Options{}, []langCase{
 		// fields: an alias is visible to later items of the same list (spec §5.1).
 		{`filter verb = "delete" | fields lat * 2 as d, d + 1 as e`, []string{"d=80 e=81"}},
 		// display: the last one wins.
@@ -118,7 +119,7 @@ func TestLangCommands(t *testing.T) {
 }
 
 func TestLangParse(t *testing.T) {
-	runLangCases(t, match.Options{}, []langCase{
+	runLangCases(t, Options{}, []langCase{
 		// The QS-2023 glob example and its regex equivalent give the documented values.
 		{`parse @message "[*] * The error was: *" as level, config, exception | filter ispresent(level) | display level, config, exception`,
 			[]string{"level=ERROR config={foo=2, bar=data} exception=DataIntegrityException"}},
@@ -137,7 +138,7 @@ func TestLangParse(t *testing.T) {
 }
 
 func TestLangStats(t *testing.T) {
-	runLangCases(t, match.Options{}, []langCase{
+	runLangCases(t, Options{}, []langCase{
 		{`filter ispresent(verb) | stats count(*) as n, count(code) as c, count_distinct(user.username) as u, sum(lat) as s, avg(lat) as a, min(lat) as mn, max(lat) as mx`,
 			[]string{"n=5 c=4 u=3 s=105 a=21 mn=5 mx=40"}},
 		{`filter ispresent(verb) | stats pct(lat, 50) as p50, stddev(lat) as sd, earliest(user.username) as e, latest(user.username) as l, sortsFirst(verb) as sf, sortsLast(verb) as sl`,
@@ -169,7 +170,7 @@ func TestLangStats(t *testing.T) {
 }
 
 func TestLangDedupUnnest(t *testing.T) {
-	runLangCases(t, match.Options{}, []langCase{
+	runLangCases(t, Options{}, []langCase{
 		// Without sort, dedup keeps the newest of each value (@timestamp desc).
 		{`filter ispresent(verb) | fields user.username, verb | dedup user.username`,
 			[]string{"user.username=carol verb=get", "user.username=alice verb=delete", "user.username=bob verb=get"}},
@@ -191,7 +192,7 @@ func TestLangDedupUnnest(t *testing.T) {
 }
 
 func TestLangAbsentAndIn(t *testing.T) {
-	runLangCases(t, match.Options{}, []langCase{
+	runLangCases(t, Options{}, []langCase{
 		// A comparison with an absent field is unknown: the row is dropped (§7.6, A31).
 		{`filter code != 200 | fields verb`, []string{"verb=list", "verb=get"}},
 		{`filter not (code = 200) | fields verb`, []string{"verb=list", "verb=get"}},
@@ -211,7 +212,7 @@ func TestLangAbsentAndIn(t *testing.T) {
 
 // The §4.2 behaviours: commands that CloudWatch does not run at their written position.
 func TestLangEvaluationModel(t *testing.T) {
-	runLangCases(t, match.Options{}, []langCase{
+	runLangCases(t, Options{}, []langCase{
 		// A filter after sort and limit applies before them (the AWS tutorial).
 		{`fields verb | sort @timestamp desc | limit 2 | filter verb = "get"`, []string{"verb=get", "verb=get"}},
 		// A filter on raw fields written after stats applies to the events.
@@ -234,7 +235,7 @@ func TestLangEvaluationModel(t *testing.T) {
 
 func TestLangNowAndRange(t *testing.T) {
 	now := time.Unix(7200+102, 0)
-	runLangCases(t, match.Options{Now: now}, []langCase{
+	runLangCases(t, Options{Now: now}, []langCase{
 		// The documented way to filter on recent events.
 		{`filter toMillis(@timestamp) >= (now() * 1000 - 7200000) | fields @timestamp`,
 			[]string{"@timestamp=1970-01-01 00:01:42.000", "@timestamp=1970-01-01 00:01:43.000", "@timestamp=1970-01-01 00:01:44.000", "@timestamp=1970-01-01 00:01:45.000", "@timestamp=1970-01-01 00:01:46.000"}},
@@ -251,13 +252,13 @@ func TestLangErrors(t *testing.T) {
 		{`stats pct(lat, verb)`, "constant"},
 		{`fields bin(5m, 1)`, "argument"},
 	} {
-		_, err := runQueryOpts(t, tc.q, langEvents, 1, match.Options{})
+		_, err := runQueryOpts(t, tc.q, langEvents, 1, Options{})
 		if err == nil {
 			t.Errorf("%s: expected an error", tc.q)
 			continue
 		}
-		if _, ok := err.(*match.Error); !ok {
-			t.Errorf("%s: error %T is not a *match.Error", tc.q, err)
+		if _, ok := err.(*syntax.Error); !ok {
+			t.Errorf("%s: error %T is not a *Error", tc.q, err)
 		}
 		if !strings.Contains(err.Error(), tc.msg) {
 			t.Errorf("%s: error %q does not mention %q", tc.q, err, tc.msg)
@@ -267,14 +268,14 @@ func TestLangErrors(t *testing.T) {
 
 func TestLangQueryRange(t *testing.T) {
 	start, end := time.UnixMilli(101_000), time.UnixMilli(103_500)
-	runLangCases(t, match.Options{QueryStart: start, QueryEnd: end}, []langCase{
+	runLangCases(t, Options{QueryStart: start, QueryEnd: end}, []langCase{
 		{`filter verb = "delete" | fields queryStartTime() as s, queryEndTime() as e, queryTimeRange() as r`,
 			[]string{"s=101000 e=103500 r=2500"}},
 		{`filter toMillis(@timestamp) >= queryStartTime() and toMillis(@timestamp) <= queryEndTime() | fields verb`,
 			[]string{"verb=list", "verb=get", "verb=delete"}},
 	})
 	// Without a range they are absent.
-	runLangCases(t, match.Options{}, []langCase{
+	runLangCases(t, Options{}, []langCase{
 		{`filter verb = "delete" | fields verb, queryStartTime() as s, queryTimeRange() as r`, []string{"verb=delete"}},
 	})
 }
@@ -282,7 +283,7 @@ func TestLangQueryRange(t *testing.T) {
 // --strict-pipeline runs the commands in the order written; the same queries give CloudWatch's
 // answer by default (TestLangEvaluationModel).
 func TestLangStrictPipeline(t *testing.T) {
-	strict := match.Options{StrictPipeline: true}
+	strict := Options{StrictPipeline: true}
 	runLangCases(t, strict, []langCase{
 		// The limit keeps the 2 newest events; the filter then sees only those.
 		{`fields verb | sort @timestamp desc | limit 2 | filter verb = "get"`, nil},
@@ -313,7 +314,7 @@ func TestLangStrictPipeline(t *testing.T) {
 		{`stats count(*) as n by verb | sort n desc, verb | limit 2`, []string{"verb=get n=3", "n=2"}},
 	})
 	// The default mode for the first query returns every match.
-	runLangCases(t, match.Options{}, []langCase{
+	runLangCases(t, Options{}, []langCase{
 		{`fields verb | sort @timestamp desc | limit 2 | filter verb = "get"`, []string{"verb=get", "verb=get"}},
 		{`filter ispresent(verb) | sort lat desc | limit 2 | stats count(*) as n, sum(lat) as s`,
 			[]string{"n=5 s=105"}},
@@ -321,23 +322,23 @@ func TestLangStrictPipeline(t *testing.T) {
 }
 
 func TestLangStrictRaw(t *testing.T) {
-	q, _ := match.Parse(`filter ispresent(verb) | sort lat desc | limit 1`)
-	p, err := match.Compile(q, match.Options{StrictPipeline: true})
+	q, _ := syntax.Parse(`filter ispresent(verb) | sort lat desc | limit 1`)
+	p, err := compileSyntax(q, Options{StrictPipeline: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p.HasStats() {
 		t.Fatal("HasStats")
 	}
-	c, err := runQueryOpts(t, `filter ispresent(verb) | sort lat desc | limit 1`, langEvents, 2, match.Options{StrictPipeline: true})
+	c, err := runQueryOpts(t, `filter ispresent(verb) | sort lat desc | limit 1`, langEvents, 2, Options{StrictPipeline: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(c.raw) != 1 || !strings.Contains(c.raw[0], `"verb":"delete"`) {
 		t.Fatalf("raw: %q", c.raw)
 	}
-	q, _ = match.Parse(`sort lat | stats count(*)`)
-	if p, err := match.Compile(q, match.Options{StrictPipeline: true}); err != nil || !p.HasStats() {
+	q, _ = syntax.Parse(`sort lat | stats count(*)`)
+	if p, err := compileSyntax(q, Options{StrictPipeline: true}); err != nil || !p.HasStats() {
 		t.Fatalf("HasStats of a strict stats query: %v", err)
 	}
 }
@@ -394,11 +395,11 @@ fields read from the message: note, verb
 prefilter: none
 `},
 	} {
-		q, err := match.Parse(tc.q)
+		q, err := syntax.Parse(tc.q)
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := match.Compile(q, match.Options{StrictPipeline: tc.strict})
+		p, err := compileSyntax(q, Options{StrictPipeline: tc.strict})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -447,7 +448,7 @@ func TestLangFunctions(t *testing.T) {
 		{`jsonParse("not json")`, ""},
 	} {
 		q := `fields ` + tc.expr + ` as v`
-		c, err := runQueryOpts(t, q, ev, 1, match.Options{Now: now})
+		c, err := runQueryOpts(t, q, ev, 1, Options{Now: now})
 		if err != nil {
 			t.Errorf("%s: %v", tc.expr, err)
 			continue

@@ -27,8 +27,8 @@ import (
 //
 // The format is in docs/partial-format.md.
 
-// PartialFormat is the version of the partial-result format this code reads and writes.
-const PartialFormat = 1
+// partialFormat is the version of the partial-result format this code reads and writes.
+const partialFormat = 1
 
 const partialMagic = "AUDITGREP-PARTIAL\n"
 
@@ -80,7 +80,7 @@ func (h *PartialHeader) Options() Options {
 	return o
 }
 
-func partialKind(p *Program) byte {
+func partialKind(p *Query) byte {
 	switch {
 	case len(p.stats) > 0:
 		return partialStats
@@ -92,7 +92,7 @@ func partialKind(p *Program) byte {
 
 func (e *penc) header(h *PartialHeader) {
 	e.buf = append(e.buf, partialMagic...)
-	e.uvarint(PartialFormat)
+	e.uvarint(partialFormat)
 	e.str(h.Version)
 	e.str(h.Query)
 	e.str(h.Canonical)
@@ -119,8 +119,8 @@ func (d *pdec) header() PartialHeader {
 		d.fail(errors.New("not an auditgrep partial result"))
 		return h
 	}
-	if v := d.uvarint(); d.err == nil && v != PartialFormat {
-		d.fail(fmt.Errorf("partial result format %d; this auditgrep reads format %d", v, PartialFormat))
+	if v := d.uvarint(); d.err == nil && v != partialFormat {
+		d.fail(fmt.Errorf("partial result format %d; this auditgrep reads format %d", v, partialFormat))
 		return h
 	}
 	h.Version = d.str()
@@ -222,10 +222,10 @@ func (w *partialRowWriter) Row(vals []Value, raw []byte) error {
 	return w.e.err
 }
 
-// NewPartialExec prepares the run of one shard, writing its partial result to out. h names the
+// newPartialExecutor prepares the run of one shard, writing its partial result to out. h names the
 // run and the shard; its Canonical and Kind are filled in here. Call FinishPartial after the
 // scan instead of Finish.
-func NewPartialExec(p *Program, out io.Writer, h PartialHeader, opts ExecOptions) (*Exec, error) {
+func newPartialExecutor(p *Query, out io.Writer, h PartialHeader, opts execOptions) (*executor, error) {
 	if p.strict != nil {
 		return nil, errors.New("a --strict-pipeline query with sort, limit, dedup or stats before other commands cannot be sharded")
 	}
@@ -237,13 +237,13 @@ func NewPartialExec(p *Program, out io.Writer, h PartialHeader, opts ExecOptions
 	if e.err != nil {
 		return nil, e.err
 	}
-	x := NewExec(p, &partialRowWriter{e: e, keepRaw: h.KeepRaw}, opts)
+	x := newExecutor(p, &partialRowWriter{e: e, keepRaw: h.KeepRaw}, opts)
 	x.part, x.partHdr = e, h
 	return x, nil
 }
 
 // FinishPartial completes a shard's run: it writes the shard's groups or rows and the trailer.
-func (x *Exec) FinishPartial() (RunStats, error) {
+func (x *executor) FinishPartial() (RunStats, error) {
 	for _, wk := range x.workers {
 		x.stats.RecordsScanned += wk.scanned
 		x.stats.RecordsMatched += wk.matched
@@ -306,14 +306,14 @@ type PartialSource struct {
 	Size int64
 }
 
-// PartialError is a problem with one partial result.
-type PartialError struct {
+// partialError is a problem with one partial result.
+type partialError struct {
 	Name string
 	Err  error
 }
 
-func (e *PartialError) Error() string { return e.Name + ": " + e.Err.Error() }
-func (e *PartialError) Unwrap() error { return e.Err }
+func (e *partialError) Error() string { return e.Name + ": " + e.Err.Error() }
+func (e *partialError) Unwrap() error { return e.Err }
 
 // Partials is a checked, complete set of partial results of one run.
 type Partials struct {
@@ -341,7 +341,7 @@ func OpenPartials(srcs []PartialSource) (*Partials, error) {
 	for _, s := range srcs {
 		h, st, err := verifyPartial(s)
 		if err != nil {
-			return nil, &PartialError{s.Name, err}
+			return nil, &partialError{s.Name, err}
 		}
 		all = append(all, one{s, h})
 		stats.add(st)
@@ -364,7 +364,7 @@ func OpenPartials(srcs []PartialSource) (*Partials, error) {
 			why = fmt.Sprintf("is shard %d/%d; %s is of %d shards", h.Shard, h.Shards, ref.src.Name, r.Shards)
 		}
 		if why != "" {
-			return nil, &PartialError{o.src.Name, errors.New(why)}
+			return nil, &partialError{o.src.Name, errors.New(why)}
 		}
 	}
 	n := ref.h.Shards
@@ -372,7 +372,7 @@ func OpenPartials(srcs []PartialSource) (*Partials, error) {
 	for i := range all {
 		o := &all[i]
 		if prev := byShard[o.h.Shard]; prev != nil {
-			return nil, &PartialError{o.src.Name, fmt.Errorf("is shard %d/%d, and so is %s", o.h.Shard, n, prev.src.Name)}
+			return nil, &partialError{o.src.Name, fmt.Errorf("is shard %d/%d, and so is %s", o.h.Shard, n, prev.src.Name)}
 		}
 		byShard[o.h.Shard] = o
 	}
@@ -393,7 +393,7 @@ func OpenPartials(srcs []PartialSource) (*Partials, error) {
 	next := 0
 	for _, o := range byShard {
 		if o.h.FileLo != next {
-			return nil, &PartialError{o.src.Name, fmt.Errorf("covers files [%d, %d) of the plan, but the shards before it end at file %d", o.h.FileLo, o.h.FileHi, next)}
+			return nil, &partialError{o.src.Name, fmt.Errorf("covers files [%d, %d) of the plan, but the shards before it end at file %d", o.h.FileLo, o.h.FileHi, next)}
 		}
 		next = o.h.FileHi
 		ps.Shards = append(ps.Shards, o.src)
@@ -443,7 +443,7 @@ func verifyPartial(s PartialSource) (PartialHeader, RunStats, error) {
 // Merge runs the final half of the query over the partials and writes the rows to w, as Finish
 // does for a single run. p must be compiled from ps.Header.Query with ps.Header.Options(). The
 // stats returned are the shards' counters with the merged output's row count.
-func (ps *Partials) Merge(p *Program, w Writer, keepRaw bool) (RunStats, error) {
+func (ps *Partials) Merge(p *Query, w Writer, keepRaw bool) (RunStats, error) {
 	if p.q.String() != ps.Header.Canonical {
 		return RunStats{}, errors.New("BUG: merging with another program than the partials'")
 	}
@@ -453,7 +453,7 @@ func (ps *Partials) Merge(p *Program, w Writer, keepRaw bool) (RunStats, error) 
 	if keepRaw && !ps.Header.KeepRaw {
 		return RunStats{}, errors.New("--format raw needs partial results written with --format raw")
 	}
-	x := NewExec(p, w, ExecOptions{Workers: 1, KeepRaw: keepRaw})
+	x := newExecutor(p, w, execOptions{Workers: 1, KeepRaw: keepRaw})
 	wk := x.workers[0]
 	for _, s := range ps.Shards {
 		if err := x.mergeOne(s, wk, keepRaw); err != nil {
@@ -473,7 +473,7 @@ func (ps *Partials) Merge(p *Program, w Writer, keepRaw bool) (RunStats, error) 
 	return st, err
 }
 
-func (x *Exec) mergeOne(s PartialSource, wk *worker, keepRaw bool) error {
+func (x *executor) mergeOne(s PartialSource, wk *worker, keepRaw bool) error {
 	d := newPdec(bufio.NewReaderSize(io.NewSectionReader(s.R, 0, s.Size), 1<<16))
 	d.header()
 	var key []byte
@@ -538,12 +538,12 @@ func (x *Exec) mergeOne(s PartialSource, wk *worker, keepRaw bool) error {
 			d.fail(fmt.Errorf("bad record tag %#x", tag))
 		}
 	}
-	return &PartialError{s.Name, fmt.Errorf("%w: %v", errCorrupt, d.err)}
+	return &partialError{s.Name, fmt.Errorf("%w: %v", errCorrupt, d.err)}
 }
 
 // ShardCut says where a sharded run cuts this query between the shards and the merge, for
 // --explain.
-func (p *Program) ShardCut() string {
+func (p *Query) ShardCut() string {
 	if p.strict != nil {
 		return "sharded: not possible (a --strict-pipeline query with a barrier before other commands)\n"
 	}

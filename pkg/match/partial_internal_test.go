@@ -1,6 +1,8 @@
 package match
 
 import (
+	"github.com/auditgrep/auditgrep/pkg/match/syntax"
+
 	"bufio"
 	"bytes"
 	"fmt"
@@ -41,7 +43,7 @@ type aggInput struct {
 func randValue(r *rand.Rand) Value {
 	switch r.IntN(9) {
 	case 0:
-		return AbsentValue
+		return absentValue
 	case 1:
 		return Str([]string{"a", "b", "N/A", "", "200", "zz"}[r.IntN(6)])
 	case 2:
@@ -133,7 +135,7 @@ func TestAggregateMergeProperties(t *testing.T) {
 
 func TestValueRoundTrip(t *testing.T) {
 	vals := []Value{
-		AbsentValue, Str(""), Str("héllo\x00"), NumLexeme(1.5, "1.50"), Num(math.Copysign(0, -1)), Num(math.NaN()),
+		absentValue, Str(""), Str("héllo\x00"), NumLexeme(1.5, "1.50"), Num(math.Copysign(0, -1)), Num(math.NaN()),
 		Num(math.Inf(-1)), BoolV(true), {Kind: Bool, Num: 1, Str: "true"}, TimeMs(-5), {Kind: Period, Num: 5, Str: "m"},
 		{Kind: String, Str: `{"a":1}`, JSON: true}, {Kind: List, Elems: []Value{}}, {Kind: List},
 		{Kind: Map, Elems: []Value{Num(1), {Kind: List, Elems: []Value{Str("x")}}}, Keys: []string{"a", "b"}},
@@ -156,7 +158,7 @@ func TestValueRoundTrip(t *testing.T) {
 }
 
 // statsPartial writes a partial of `stats count(*), sum(x) by requestURI` with groups URIs.
-func statsPartial(t testing.TB, p *Program, shard, shards, groups int) []byte {
+func statsPartial(t testing.TB, p *Query, shard, shards, groups int) []byte {
 	var buf bytes.Buffer
 	e := newPenc(&buf)
 	h := PartialHeader{Version: "test", Query: p.q.String(), Canonical: p.q.String(), Shard: shard, Shards: shards, Kind: partialStats}
@@ -193,11 +195,11 @@ func (w *heapAtBegin) Row([]Value, []byte) error { w.rows++; return nil }
 func (w *heapAtBegin) End() error                { return nil }
 
 func mergeGroups(t testing.TB, partials, groups int) (heap uint64, rows int) {
-	q, err := Parse(`stats count(*) as n, sum(x) as s by requestURI`)
+	q, err := syntax.Parse(`stats count(*) as n, sum(x) as s by requestURI`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := Compile(q, Options{})
+	p, err := compileSyntax(q, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,8 @@
 package match
 
 import (
-	"fmt"
+	"github.com/auditgrep/auditgrep/pkg/match/syntax"
+
 	"regexp"
 	"sort"
 	"strings"
@@ -27,13 +28,13 @@ type Options struct {
 	StrictPipeline bool
 }
 
-// Program is a compiled query, laid out in the stages of the CloudWatch-compatible evaluation
+// Query is a compiled query, laid out in the stages of the CloudWatch-compatible evaluation
 // model (spec §4.3): a per-event row stage, up to two aggregation stages, and a final stage of
 // sort, dedup, limit and projection. It is safe for concurrent use by the workers of one Exec.
-type Program struct {
-	q    *Query
-	opts Options
-	env  Env
+type Query struct {
+	q       *syntax.Query
+	opts    Options
+	evalEnv evalEnv
 
 	wantNames map[string]bool
 	want      *jsonPathSet
@@ -47,7 +48,7 @@ type Program struct {
 	pre         prefilter
 	streamConds []evalFn
 	streamText  []string
-	rowFilters  []Expr
+	rowFilters  []syntax.Expr
 
 	final      *scope
 	cols       []string
@@ -114,28 +115,25 @@ type statsStage struct {
 }
 
 // Columns returns the output columns, in order.
-func (p *Program) Columns() []string { return p.cols }
+func (p *Query) Columns() []string { return p.cols }
 
 // HasStats reports whether the query aggregates; its rows then carry no raw event.
-func (p *Program) HasStats() bool { return len(p.stats) > 0 || (p.strict != nil && p.strict.hasStats) }
+func (p *Query) HasStats() bool { return len(p.stats) > 0 || (p.strict != nil && p.strict.hasStats) }
 
-// Query returns the parsed query the program was compiled from.
-func (p *Program) Query() *Query { return p.q }
-
-func (p *Program) wantName(name string) {
+func (p *Query) wantName(name string) {
 	if p.wantNames == nil {
 		p.wantNames = map[string]bool{}
 	}
 	p.wantNames[name] = true
 }
 
-// Compile plans a parsed query.
-func Compile(q *Query, opts Options) (*Program, error) {
-	p := &Program{q: q, opts: opts}
-	p.env.Now = opts.Now
-	p.env.QueryStart, p.env.QueryEnd = opts.QueryStart, opts.QueryEnd
-	if p.env.Now.IsZero() {
-		p.env.Now = time.Now()
+// compileSyntax plans a parsed query.
+func compileSyntax(q *syntax.Query, opts Options) (*Query, error) {
+	p := &Query{q: q, opts: opts}
+	p.evalEnv.Now = opts.Now
+	p.evalEnv.QueryStart, p.evalEnv.QueryEnd = opts.QueryStart, opts.QueryEnd
+	if p.evalEnv.Now.IsZero() {
+		p.evalEnv.Now = time.Now()
 	}
 	plan := p.plan
 	if opts.StrictPipeline {
@@ -160,24 +158,24 @@ func Compile(q *Query, opts Options) (*Program, error) {
 // that stats: its aggregates, its aliased keys (`by bin(1h) as t`), and the aliases of computed
 // fields written after it (before the next stats). A key that is a plain field keeps its event
 // meaning, so a filter on it may run before aggregation with the same result.
-func statsAggNames(cmds []Command, si int) map[string]bool {
-	st := cmds[si].(*StatsCmd)
+func statsAggNames(cmds []syntax.Command, si int) map[string]bool {
+	st := cmds[si].(*syntax.StatsCmd)
 	m := map[string]bool{}
 	for _, it := range st.Aggs {
 		m[it.Name()] = true
 	}
 	for _, it := range st.By {
-		if fl, ok := it.X.(*Field); !ok || (it.Alias != "" && it.Alias != fl.Name) {
+		if fl, ok := it.X.(*syntax.Field); !ok || (it.Alias != "" && it.Alias != fl.Name) {
 			m[it.Name()] = true
 		}
 	}
 	for _, c := range cmds[si+1:] {
-		if _, ok := c.(*StatsCmd); ok {
+		if _, ok := c.(*syntax.StatsCmd); ok {
 			break
 		}
-		if fc, ok := c.(*FieldsCmd); ok && !fc.Display {
+		if fc, ok := c.(*syntax.FieldsCmd); ok && !fc.Display {
 			for _, it := range fc.Items {
-				if fl, ok := it.X.(*Field); !ok || (it.Alias != "" && it.Alias != fl.Name) {
+				if fl, ok := it.X.(*syntax.Field); !ok || (it.Alias != "" && it.Alias != fl.Name) {
 					m[it.Name()] = true
 				}
 			}
@@ -186,11 +184,11 @@ func statsAggNames(cmds []Command, si int) map[string]bool {
 	return m
 }
 
-func (p *Program) plan() error {
+func (p *Query) plan() error {
 	cmds := p.q.Commands
 	var statsIdx []int
 	for i, c := range cmds {
-		if _, ok := c.(*StatsCmd); ok {
+		if _, ok := c.(*syntax.StatsCmd); ok {
 			statsIdx = append(statsIdx, i)
 		}
 	}
@@ -208,15 +206,15 @@ func (p *Program) plan() error {
 			}
 		}
 		stageOf[i] = after
-		f, ok := c.(*FilterCmd)
+		f, ok := c.(*syntax.FilterCmd)
 		if !ok {
-			if _, isFields := c.(*FieldsCmd); isFields && after > 0 {
+			if _, isFields := c.(*syntax.FieldsCmd); isFields && after > 0 {
 				continue
 			}
 			if after > 0 {
 				// parse and unnest of raw fields only make sense per event.
 				switch c.(type) {
-				case *ParseCmd, *UnnestCmd:
+				case *syntax.ParseCmd, *syntax.UnnestCmd:
 					stageOf[i] = 0
 				}
 			}
@@ -247,8 +245,8 @@ func (p *Program) plan() error {
 			continue
 		}
 		switch cmd := cmd.(type) {
-		case *FilterCmd, *FieldsCmd, *ParseCmd, *UnnestCmd:
-			if _, ok := cmd.(*FieldsCmd); ok && cmd.(*FieldsCmd).Display {
+		case *syntax.FilterCmd, *syntax.FieldsCmd, *syntax.ParseCmd, *syntax.UnnestCmd:
+			if _, ok := cmd.(*syntax.FieldsCmd); ok && cmd.(*syntax.FieldsCmd).Display {
 				continue
 			}
 			op, ok, err := p.rowOp(c, cmd)
@@ -258,7 +256,7 @@ func (p *Program) plan() error {
 			if ok {
 				p.rowOps = append(p.rowOps, op)
 			}
-			if f, isFilter := cmd.(*FilterCmd); isFilter {
+			if f, isFilter := cmd.(*syntax.FilterCmd); isFilter {
 				p.rowFilters = append(p.rowFilters, f.Cond)
 			}
 		}
@@ -266,7 +264,7 @@ func (p *Program) plan() error {
 
 	in := p.rowScope
 	for k, si := range statsIdx {
-		st, err := p.compileStats(cmds[si].(*StatsCmd), in)
+		st, err := p.compileStats(cmds[si].(*syntax.StatsCmd), in)
 		if err != nil {
 			return err
 		}
@@ -277,11 +275,11 @@ func (p *Program) plan() error {
 			if stageOf[i] != k+1 {
 				continue
 			}
-			if fc, ok := cmd.(*FieldsCmd); ok && fc.Display {
+			if fc, ok := cmd.(*syntax.FieldsCmd); ok && fc.Display {
 				continue
 			}
 			switch cmd.(type) {
-			case *FilterCmd, *FieldsCmd:
+			case *syntax.FilterCmd, *syntax.FieldsCmd:
 				op, ok, err := p.rowOp(sc, cmd)
 				if err != nil {
 					return err
@@ -298,18 +296,18 @@ func (p *Program) plan() error {
 	fc := &compiler{p: p, sc: p.final}
 
 	// Query-global commands: the last sort, dedup, limit and display win (spec §4.3 step 3).
-	var sortCmd *SortCmd
-	var dedupCmd *DedupCmd
-	var display *FieldsCmd
+	var sortCmd *syntax.SortCmd
+	var dedupCmd *syntax.DedupCmd
+	var display *syntax.FieldsCmd
 	for _, cmd := range cmds {
 		switch cmd := cmd.(type) {
-		case *SortCmd:
+		case *syntax.SortCmd:
 			sortCmd = cmd
-		case *DedupCmd:
+		case *syntax.DedupCmd:
 			dedupCmd = cmd
-		case *LimitCmd:
+		case *syntax.LimitCmd:
 			p.limit, p.limitAny = cmd.N, cmd.Any
-		case *FieldsCmd:
+		case *syntax.FieldsCmd:
 			if cmd.Display {
 				display = cmd
 			}
@@ -350,18 +348,18 @@ func (p *Program) plan() error {
 }
 
 // rowOp compiles a filter, fields, parse or unnest command into a per-row operation.
-func (p *Program) rowOp(c *compiler, cmd Command) (rowOp, bool, error) {
+func (p *Query) rowOp(c *compiler, cmd syntax.Command) (rowOp, bool, error) {
 	switch cmd := cmd.(type) {
-	case *FilterCmd:
+	case *syntax.FilterCmd:
 		f, err := c.expr(cmd.Cond)
 		if err != nil {
 			return rowOp{}, false, err
 		}
 		return rowOp{kind: opFilter, cond: f}, true, nil
-	case *FieldsCmd:
+	case *syntax.FieldsCmd:
 		var sets []setItem
 		for _, it := range cmd.Items {
-			if fl, ok := it.X.(*Field); ok && (it.Alias == "" || it.Alias == fl.Name) {
+			if fl, ok := it.X.(*syntax.Field); ok && (it.Alias == "" || it.Alias == fl.Name) {
 				// A plain field needs no computing; it is read at projection time.
 				c.expr(fl)
 				continue
@@ -376,7 +374,7 @@ func (p *Program) rowOp(c *compiler, cmd Command) (rowOp, bool, error) {
 			return rowOp{}, false, nil
 		}
 		return rowOp{kind: opSet, sets: sets}, true, nil
-	case *ParseCmd:
+	case *syntax.ParseCmd:
 		var src evalFn
 		if cmd.Source == nil {
 			src = c.field("@message")
@@ -407,7 +405,7 @@ func (p *Program) rowOp(c *compiler, cmd Command) (rowOp, bool, error) {
 			}
 		}
 		return op, true, nil
-	case *UnnestCmd:
+	case *syntax.UnnestCmd:
 		f, err := c.expr(cmd.X)
 		if err != nil {
 			return rowOp{}, false, err
@@ -417,7 +415,7 @@ func (p *Program) rowOp(c *compiler, cmd Command) (rowOp, bool, error) {
 	return rowOp{}, false, nil
 }
 
-func (p *Program) compileStats(st *StatsCmd, in *scope) (*statsStage, error) {
+func (p *Query) compileStats(st *syntax.StatsCmd, in *scope) (*statsStage, error) {
 	s := &statsStage{out: newScope(false)}
 	if !in.input {
 		if err := checkSecondStats(st, in); err != nil {
@@ -436,10 +434,10 @@ func (p *Program) compileStats(st *StatsCmd, in *scope) (*statsStage, error) {
 	s.keyCount = len(st.By)
 	oc := &compiler{p: p, sc: s.out}
 	var aggErr error
-	oc.aggSlot = func(call *Call) (int, bool) {
+	oc.aggSlot = func(call *syntax.Call) (int, bool) {
 		def := lookupAgg(strings.ToLower(call.Name))
 		if len(call.Args) < def.minArgs || (def.maxArgs >= 0 && len(call.Args) > def.maxArgs) {
-			aggErr = errAt(call.Sp, "%s() takes %d to %d argument(s), got %d", call.Name, def.minArgs, def.maxArgs, len(call.Args))
+			aggErr = syntax.Errorf(call.Sp, "%s() takes %d to %d argument(s), got %d", call.Name, def.minArgs, def.maxArgs, len(call.Args))
 			return 0, false
 		}
 		spec := aggSpec{def: def}
@@ -459,7 +457,7 @@ func (p *Program) compileStats(st *StatsCmd, in *scope) (*statsStage, error) {
 					return 0, false
 				}
 				if !isConstant(a) {
-					aggErr = errAt(a.Pos(), "the extra arguments of %s() must be constants", call.Name)
+					aggErr = syntax.Errorf(a.Pos(), "the extra arguments of %s() must be constants", call.Name)
 					return 0, false
 				}
 				spec.params = append(spec.params, pf(nil))
@@ -481,7 +479,7 @@ func (p *Program) compileStats(st *StatsCmd, in *scope) (*statsStage, error) {
 	// Check the aggregates' states can be made, so that a bad pct() argument fails here.
 	for _, a := range s.aggs {
 		if _, err := a.def.newFn(a.params); err != nil {
-			return nil, &Error{Offset: st.Sp.Start, Len: st.Sp.End - st.Sp.Start, Msg: err.Error()}
+			return nil, &syntax.Error{Offset: st.Sp.Start, Len: st.Sp.End - st.Sp.Start, Msg: err.Error()}
 		}
 	}
 	return s, nil
@@ -490,11 +488,11 @@ func (p *Program) compileStats(st *StatsCmd, in *scope) (*statsStage, error) {
 // checkSecondStats enforces "In the second stats command in a single query, you can refer only
 // to fields that are defined in the first stats command" (spec §4.1): the fields read by its
 // keys and inside its aggregates must be outputs of the first stats (or of fields after it).
-func checkSecondStats(st *StatsCmd, in *scope) error {
-	var bad *Field
-	check := func(e Expr) {
-		parseWalkExpr(e, func(x Expr) {
-			if f, ok := x.(*Field); ok && bad == nil {
+func checkSecondStats(st *syntax.StatsCmd, in *scope) error {
+	var bad *syntax.Field
+	check := func(e syntax.Expr) {
+		syntax.Walk(e, func(x syntax.Expr) {
+			if f, ok := x.(*syntax.Field); ok && bad == nil {
 				if _, ok := in.lookup(f.Name); !ok {
 					bad = f
 				}
@@ -505,8 +503,8 @@ func checkSecondStats(st *StatsCmd, in *scope) error {
 		check(it.X)
 	}
 	for _, it := range st.Aggs {
-		parseWalkExpr(it.X, func(x Expr) {
-			if c, ok := x.(*Call); ok && lookupAgg(strings.ToLower(c.Name)) != nil {
+		syntax.Walk(it.X, func(x syntax.Expr) {
+			if c, ok := x.(*syntax.Call); ok && lookupAgg(strings.ToLower(c.Name)) != nil {
 				for _, a := range c.Args {
 					check(a)
 				}
@@ -514,23 +512,23 @@ func checkSecondStats(st *StatsCmd, in *scope) error {
 		})
 	}
 	if bad != nil {
-		return errAt(bad.Sp, "the second stats command can only use the fields the first one defines (%s): %s is not one of them", strings.Join(in.names, ", "), bad.Name)
+		return syntax.Errorf(bad.Sp, "the second stats command can only use the fields the first one defines (%s): %s is not one of them", strings.Join(in.names, ", "), bad.Name)
 	}
 	return nil
 }
 
-func isConstant(e Expr) bool {
+func isConstant(e syntax.Expr) bool {
 	switch e := e.(type) {
-	case *StrLit, *NumLit, *PeriodLit:
+	case *syntax.StrLit, *syntax.NumLit, *syntax.PeriodLit:
 		return true
-	case *Unary:
+	case *syntax.Unary:
 		return e.Op == "-" && isConstant(e.X)
 	}
 	return false
 }
 
 // projection decides the output columns (spec §4.3 step 6).
-func (p *Program) projection(fc *compiler, display *FieldsCmd) error {
+func (p *Query) projection(fc *compiler, display *syntax.FieldsCmd) error {
 	add := func(name string, f evalFn) {
 		for _, c := range p.cols {
 			if c == name {
@@ -544,7 +542,7 @@ func (p *Program) projection(fc *compiler, display *FieldsCmd) error {
 		p.hasDisplay = true
 		for _, it := range display.Items {
 			name := it.Name()
-			if fl, ok := it.X.(*Field); ok && it.Alias == "" {
+			if fl, ok := it.X.(*syntax.Field); ok && it.Alias == "" {
 				name = fl.Name
 			}
 			var f evalFn
@@ -569,14 +567,14 @@ func (p *Program) projection(fc *compiler, display *FieldsCmd) error {
 	}
 	hasFields := false
 	for _, cmd := range p.q.Commands {
-		fcmd, ok := cmd.(*FieldsCmd)
+		fcmd, ok := cmd.(*syntax.FieldsCmd)
 		if !ok || fcmd.Display {
 			continue
 		}
 		hasFields = true
 		for _, it := range fcmd.Items {
 			name := it.Name()
-			if fl, ok := it.X.(*Field); ok && it.Alias == "" {
+			if fl, ok := it.X.(*syntax.Field); ok && it.Alias == "" {
 				name = fl.Name
 			}
 			add(name, fc.field(name))
@@ -588,7 +586,7 @@ func (p *Program) projection(fc *compiler, display *FieldsCmd) error {
 	}
 	// Fields created by parse are shown after the listed ones (A51).
 	for _, cmd := range p.q.Commands {
-		if pc, ok := cmd.(*ParseCmd); ok {
+		if pc, ok := cmd.(*syntax.ParseCmd); ok {
 			names := pc.Aliases
 			for _, n := range names {
 				add(n, fc.field(n))
@@ -599,27 +597,27 @@ func (p *Program) projection(fc *compiler, display *FieldsCmd) error {
 }
 
 // fieldRefs lists the field names an expression reads.
-func fieldRefs(e Expr) []string {
+func fieldRefs(e syntax.Expr) []string {
 	var out []string
-	var walk func(Expr)
-	walk = func(e Expr) {
+	var walk func(syntax.Expr)
+	walk = func(e syntax.Expr) {
 		switch e := e.(type) {
-		case *Field:
+		case *syntax.Field:
 			out = append(out, e.Name)
-		case *Unary:
+		case *syntax.Unary:
 			walk(e.X)
-		case *Binary:
+		case *syntax.Binary:
 			walk(e.X)
 			walk(e.Y)
-		case *Like:
+		case *syntax.Like:
 			walk(e.X)
-		case *In:
+		case *syntax.In:
 			walk(e.X)
-		case *Call:
+		case *syntax.Call:
 			for _, a := range e.Args {
 				walk(a)
 			}
-		case *Index:
+		case *syntax.Index:
 			walk(e.X)
 		}
 	}
@@ -636,4 +634,6 @@ func bytesToString(b []byte) string {
 	return unsafe.String(&b[0], len(b))
 }
 
-func (p *Program) String() string { return fmt.Sprintf("program(%s)", p.q.String()) }
+// String is the query in canonical form (the same for texts that differ only in spacing,
+// quoting or keyword case).
+func (p *Query) String() string { return p.q.String() }

@@ -6,6 +6,8 @@ package match
 // on the materialised rows of the one before (exec_strict.go). It exists to debug queries and
 // to show where CloudWatch's model (plan.go) differs from a plain pipeline.
 
+import "github.com/auditgrep/auditgrep/pkg/match/syntax"
+
 type strictKind uint8
 
 const (
@@ -19,7 +21,7 @@ const (
 // strictStage is one step after the first barrier.
 type strictStage struct {
 	kind  strictKind
-	cmd   Command
+	cmd   syntax.Command
 	ops   []rowOp
 	keys  []sortSpec
 	n     int
@@ -35,19 +37,19 @@ type strictPlan struct {
 	hasStats bool
 }
 
-func (p *Program) planStrict() error {
+func (p *Query) planStrict() error {
 	p.rowScope = newScope(true)
 	c := &compiler{p: p, sc: p.rowScope}
 	sp := &strictPlan{}
-	var display *FieldsCmd
+	var display *syntax.FieldsCmd
 	sorted := false
 	lastStats := -1
 	for i, cmd := range p.q.Commands {
-		if _, ok := cmd.(*StatsCmd); ok {
+		if _, ok := cmd.(*syntax.StatsCmd); ok {
 			lastStats = i
 		}
 	}
-	addOp := func(op rowOp, cmd Command) {
+	addOp := func(op rowOp, cmd syntax.Command) {
 		if len(sp.stages) == 0 {
 			p.rowOps = append(p.rowOps, op)
 			return
@@ -61,7 +63,7 @@ func (p *Program) planStrict() error {
 	}
 	for i, cmd := range p.q.Commands {
 		switch cmd := cmd.(type) {
-		case *FieldsCmd:
+		case *syntax.FieldsCmd:
 			if cmd.Display {
 				// Display chooses the columns only; a display before the last stats
 				// describes rows that no longer exist (A47).
@@ -77,7 +79,7 @@ func (p *Program) planStrict() error {
 			if ok {
 				addOp(op, cmd)
 			}
-		case *FilterCmd, *ParseCmd, *UnnestCmd:
+		case *syntax.FilterCmd, *syntax.ParseCmd, *syntax.UnnestCmd:
 			op, ok, err := p.rowOp(c, cmd)
 			if err != nil {
 				return err
@@ -85,7 +87,7 @@ func (p *Program) planStrict() error {
 			if ok {
 				addOp(op, cmd)
 			}
-		case *SortCmd:
+		case *syntax.SortCmd:
 			s := &strictStage{kind: strictSort, cmd: cmd}
 			for _, k := range cmd.Keys {
 				f, err := c.expr(k.X)
@@ -96,9 +98,9 @@ func (p *Program) planStrict() error {
 			}
 			sp.stages = append(sp.stages, s)
 			sorted = true
-		case *LimitCmd:
+		case *syntax.LimitCmd:
 			sp.stages = append(sp.stages, &strictStage{kind: strictLimit, cmd: cmd, n: cmd.N})
-		case *DedupCmd:
+		case *syntax.DedupCmd:
 			if !sorted {
 				// "If the results are not sorted before being run through dedup, then the
 				// default descending sort order using @timestamp is used" (spec §5.8).
@@ -115,7 +117,7 @@ func (p *Program) planStrict() error {
 				s.dedup = append(s.dedup, f)
 			}
 			sp.stages = append(sp.stages, s)
-		case *StatsCmd:
+		case *syntax.StatsCmd:
 			st, err := p.compileStats(cmd, c.sc)
 			if err != nil {
 				return err
@@ -136,7 +138,7 @@ func (p *Program) planStrict() error {
 
 // projectionStrict is projection (spec §4.3 step 6) for a strict program: the same column
 // rules, in the scope of the last stage.
-func (p *Program) projectionStrict(fc *compiler, display *FieldsCmd) error {
+func (p *Query) projectionStrict(fc *compiler, display *syntax.FieldsCmd) error {
 	if p.strict == nil || !p.strict.hasStats {
 		return p.projection(fc, display)
 	}

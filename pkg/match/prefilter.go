@@ -3,10 +3,12 @@ package match
 import (
 	"bytes"
 	"fmt"
-	"regexp/syntax"
+	resyntax "regexp/syntax"
 	"sort"
 	"strings"
 	"unsafe"
+
+	"github.com/auditgrep/auditgrep/pkg/match/syntax"
 
 	"github.com/auditgrep/auditgrep/pkg/scan"
 )
@@ -118,7 +120,7 @@ func escapeLetters(lit string) string {
 }
 
 // buildPrefilter derives the prefilter and the @logStream file test from the row stage's filters.
-func (p *Program) buildPrefilter(filters []Expr) {
+func (p *Query) buildPrefilter(filters []syntax.Expr) {
 	seen := map[string]bool{}
 	for _, f := range filters {
 		for _, l := range p.requiredLits(f) {
@@ -143,7 +145,7 @@ func (p *Program) buildPrefilter(filters []Expr) {
 		return len(a.lit) > len(b.lit)
 	})
 
-	var streamConds []Expr
+	var streamConds []syntax.Expr
 	for _, f := range filters {
 		for _, c := range conjuncts(f) {
 			refs := fieldRefs(c)
@@ -175,7 +177,7 @@ func (p *Program) buildPrefilter(filters []Expr) {
 }
 
 // explainPrefilter describes the file skip and the literals, for --explain.
-func (p *Program) explainPrefilter() string {
+func (p *Query) explainPrefilter() string {
 	var parts []string
 	if len(p.streamText) > 0 {
 		parts = append(parts, "skip files whose @logStream fails "+strings.Join(p.streamText, " and "))
@@ -193,10 +195,10 @@ func (p *Program) explainPrefilter() string {
 	return strings.Join(parts, "; ")
 }
 
-// KeepStream returns a test of a log stream name that is false only for streams whose events
+// keepStream returns a test of a log stream name that is false only for streams whose events
 // the query's filters reject whatever their content (filter @logStream like /^kube-apiserver-audit/),
 // so that whole files can be skipped; nil when the query has no such filter.
-func (p *Program) KeepStream() func(stream string) bool {
+func (p *Query) keepStream() func(stream string) bool {
 	if len(p.streamConds) == 0 {
 		return nil
 	}
@@ -211,18 +213,18 @@ func (p *Program) KeepStream() func(stream string) bool {
 	}
 }
 
-func conjuncts(e Expr) []Expr {
-	if b, ok := e.(*Binary); ok && b.Op == "and" {
+func conjuncts(e syntax.Expr) []syntax.Expr {
+	if b, ok := e.(*syntax.Binary); ok && b.Op == "and" {
 		return append(conjuncts(b.X), conjuncts(b.Y)...)
 	}
-	return []Expr{e}
+	return []syntax.Expr{e}
 }
 
 // rawField reports whether e reads an input field whose text is in the raw message: @message
 // itself (verbatim) or a discovered JSON field (possibly escaped). Names the query defines
 // (parse, fields, unnest) are not raw: their values are computed.
-func (p *Program) rawField(e Expr) (name string, verbatim, ok bool) {
-	f, isField := e.(*Field)
+func (p *Query) rawField(e syntax.Expr) (name string, verbatim, ok bool) {
+	f, isField := e.(*syntax.Field)
 	if !isField {
 		return "", false, false
 	}
@@ -238,7 +240,7 @@ func (p *Program) rawField(e Expr) (name string, verbatim, ok bool) {
 	return f.Name, false, true
 }
 
-func (p *Program) litFor(field string, verbatim bool, lit string) litReq {
+func (p *Query) litFor(field string, verbatim bool, lit string) litReq {
 	l := litReq{lit: lit, field: field}
 	if !verbatim {
 		l.escapes = escapeLetters(lit)
@@ -247,9 +249,9 @@ func (p *Program) litFor(field string, verbatim bool, lit string) litReq {
 }
 
 // requiredLits returns literals that every event satisfying e contains.
-func (p *Program) requiredLits(e Expr) []litReq {
+func (p *Query) requiredLits(e syntax.Expr) []litReq {
 	switch e := e.(type) {
-	case *Binary:
+	case *syntax.Binary:
 		switch e.Op {
 		case "and":
 			return append(p.requiredLits(e.X), p.requiredLits(e.Y)...)
@@ -266,23 +268,23 @@ func (p *Program) requiredLits(e Expr) []litReq {
 			return out
 		case "=":
 			field, lit := e.X, e.Y
-			if _, ok := lit.(*StrLit); !ok {
+			if _, ok := lit.(*syntax.StrLit); !ok {
 				field, lit = e.Y, e.X
 			}
-			s, ok := lit.(*StrLit)
+			s, ok := lit.(*syntax.StrLit)
 			if !ok {
 				return nil
 			}
 			// A numeric-looking string compares numerically (401 = "401.0"), so the text need
 			// not appear as written.
-			if _, numeric := ParseNumber(s.Val); numeric {
+			if _, numeric := parseNumber(s.Val); numeric {
 				return nil
 			}
 			if name, verbatim, ok := p.rawField(field); ok {
 				return []litReq{p.litFor(name, verbatim, s.Val)}
 			}
 		}
-	case *Like:
+	case *syntax.Like:
 		if e.Not {
 			return nil
 		}
@@ -291,17 +293,17 @@ func (p *Program) requiredLits(e Expr) []litReq {
 			return nil
 		}
 		switch pat := e.Pat.(type) {
-		case *StrLit:
+		case *syntax.StrLit:
 			if e.Op == "like" {
 				return []litReq{p.litFor(name, verbatim, pat.Val)}
 			}
 			return p.regexLitReqs(name, verbatim, pat.Val)
-		case *RegexLit:
+		case *syntax.RegexLit:
 			return p.regexLitReqs(name, verbatim, pat.Src)
 		}
-	case *Call:
+	case *syntax.Call:
 		if strings.EqualFold(e.Name, "strcontains") && len(e.Args) == 2 {
-			if s, ok := e.Args[1].(*StrLit); ok {
+			if s, ok := e.Args[1].(*syntax.StrLit); ok {
 				if name, verbatim, ok := p.rawField(e.Args[0]); ok {
 					return []litReq{p.litFor(name, verbatim, s.Val)}
 				}
@@ -311,8 +313,8 @@ func (p *Program) requiredLits(e Expr) []litReq {
 	return nil
 }
 
-func (p *Program) regexLitReqs(field string, verbatim bool, src string) []litReq {
-	re, err := syntax.Parse(src, syntax.Perl)
+func (p *Query) regexLitReqs(field string, verbatim bool, src string) []litReq {
+	re, err := resyntax.Parse(src, resyntax.Perl)
 	if err != nil {
 		return nil
 	}
@@ -325,22 +327,22 @@ func (p *Program) regexLitReqs(field string, verbatim bool, src string) []litReq
 
 // regexLits returns literals that every match of re contains. Case-folded literals are left
 // out: the raw bytes may hold any case.
-func regexLits(re *syntax.Regexp) []string {
+func regexLits(re *resyntax.Regexp) []string {
 	switch re.Op {
-	case syntax.OpLiteral:
-		if re.Flags&syntax.FoldCase != 0 {
+	case resyntax.OpLiteral:
+		if re.Flags&resyntax.FoldCase != 0 {
 			return nil
 		}
 		return []string{string(re.Rune)}
-	case syntax.OpCapture:
+	case resyntax.OpCapture:
 		return regexLits(re.Sub[0])
-	case syntax.OpPlus:
+	case resyntax.OpPlus:
 		return regexLits(re.Sub[0])
-	case syntax.OpRepeat:
+	case resyntax.OpRepeat:
 		if re.Min >= 1 {
 			return regexLits(re.Sub[0])
 		}
-	case syntax.OpConcat:
+	case resyntax.OpConcat:
 		// Adjacent literals join into one longer (rarer) literal.
 		var out []string
 		var run strings.Builder
@@ -351,7 +353,7 @@ func regexLits(re *syntax.Regexp) []string {
 			}
 		}
 		for _, sub := range re.Sub {
-			if sub.Op == syntax.OpLiteral && sub.Flags&syntax.FoldCase == 0 {
+			if sub.Op == resyntax.OpLiteral && sub.Flags&resyntax.FoldCase == 0 {
 				run.WriteString(string(sub.Rune))
 				continue
 			}

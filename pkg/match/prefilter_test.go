@@ -1,6 +1,8 @@
 package match
 
 import (
+	"github.com/auditgrep/auditgrep/pkg/match/syntax"
+
 	"bytes"
 	"fmt"
 	"strings"
@@ -12,11 +14,11 @@ import (
 func TestRequiredLiterals(t *testing.T) {
 	f := func(q string, want ...string) {
 		t.Helper()
-		pq, err := Parse(q)
+		pq, err := syntax.Parse(q)
 		if err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
-		p, err := Compile(pq, Options{})
+		p, err := compileSyntax(pq, Options{})
 		if err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
@@ -49,20 +51,20 @@ func TestRequiredLiterals(t *testing.T) {
 }
 
 func TestKeepStream(t *testing.T) {
-	pq, _ := Parse(`filter @logStream like /^kube-apiserver-audit/ and verb = "get" | filter @logStream not like "x"`)
-	p, err := Compile(pq, Options{})
+	pq, _ := syntax.Parse(`filter @logStream like /^kube-apiserver-audit/ and verb = "get" | filter @logStream not like "x"`)
+	p, err := compileSyntax(pq, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	keep := p.KeepStream()
+	keep := p.keepStream()
 	for s, want := range map[string]bool{"kube-apiserver-audit-1": true, "authenticator-1": false, "kube-apiserver-audit-x": false} {
 		if keep(s) != want {
 			t.Errorf("%s: %v", s, !want)
 		}
 	}
-	pq, _ = Parse(`filter @logStream like /a/ or verb = "get"`)
-	p, _ = Compile(pq, Options{})
-	if p.KeepStream() != nil {
+	pq, _ = syntax.Parse(`filter @logStream like /a/ or verb = "get"`)
+	p, _ = compileSyntax(pq, Options{})
+	if p.keepStream() != nil {
 		t.Error("an or with a non-stream condition must not skip files")
 	}
 }
@@ -84,7 +86,7 @@ var prefilterQueries = []string{
 
 // runBoth runs q over msgs, one record per line, with and without the prefilter.
 func runBoth(t testing.TB, q string, msgs [][]byte) (with, without string) {
-	pq, err := Parse(q)
+	pq, err := syntax.Parse(q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,13 +106,13 @@ func runBoth(t testing.TB, q string, msgs [][]byte) (with, without string) {
 		off += len(m) + 1
 	}
 	run := func(noPre, region bool) string {
-		p, err := Compile(pq, Options{NoPrefilter: noPre})
+		p, err := compileSyntax(pq, Options{NoPrefilter: noPre})
 		if err != nil {
 			t.Fatal(err)
 		}
 		var out bytes.Buffer
 		w := &lineWriter{w: &out}
-		x := NewExec(p, w, ExecOptions{Workers: 1})
+		x := newExecutor(p, w, execOptions{Workers: 1})
 		f := &scan.File{Index: 0, Path: "f", Stream: "s"}
 		b := &scan.Batch{File: f, Format: scan.FormatAudit, Records: recs, Last: true}
 		if region {

@@ -233,32 +233,33 @@ var presets = []Preset{
 // Presets returns the presets, in listing order. The slice must not be modified.
 func Presets() []Preset { return presets }
 
-// LookupPreset returns the preset called name.
-func LookupPreset(name string) (*Preset, bool) {
+// LookupPreset returns the preset called name; the error for an unknown name lists the known
+// ones.
+func LookupPreset(name string) (*Preset, error) {
 	for i := range presets {
 		if presets[i].Name == name {
-			return &presets[i], true
+			return &presets[i], nil
 		}
 	}
-	return nil, false
+	names := make([]string, len(presets))
+	for i := range presets {
+		names[i] = presets[i].Name
+	}
+	return nil, fmt.Errorf("unknown preset %q (auditgrep presets lists them: %s)", name, strings.Join(names, ", "))
 }
 
-// ExpandPreset returns the query of the preset called name with params substituted. A missing
-// required parameter, an unknown parameter, or a value holding a control character is an error
-// naming the parameter.
-func ExpandPreset(name string, params map[string]string) (string, error) {
-	p, ok := LookupPreset(name)
-	if !ok {
-		names := make([]string, len(presets))
-		for i := range presets {
-			names[i] = presets[i].Name
-		}
-		return "", fmt.Errorf("unknown preset %q (auditgrep presets lists them: %s)", name, strings.Join(names, ", "))
+// expandPreset returns the query of the preset called name with params substituted.
+func expandPreset(name string, params map[string]string) (string, error) {
+	p, err := LookupPreset(name)
+	if err != nil {
+		return "", err
 	}
 	return p.Expand(params)
 }
 
-// Expand returns the preset's query with params substituted (see ExpandPreset).
+// Expand returns the preset's query with params substituted, each value quoted for the place it
+// fills so that it stays one literal. A missing required parameter, an unknown parameter, or a
+// value holding a control character is an error naming the parameter.
 func (p *Preset) Expand(params map[string]string) (string, error) {
 	var unknown []string
 	for k := range params {

@@ -1,6 +1,8 @@
 package match
 
 import (
+	"github.com/auditgrep/auditgrep/pkg/match/syntax"
+
 	"strings"
 	"testing"
 )
@@ -26,17 +28,17 @@ func TestPresetsCompile(t *testing.T) {
 			all[pp.Name] = `a"b\c/d.e'f`
 		}
 		for _, ps := range []map[string]string{params, all} {
-			q, err := ExpandPreset(p.Name, ps)
+			q, err := expandPreset(p.Name, ps)
 			if err != nil {
 				t.Errorf("%s: %v", p.Name, err)
 				continue
 			}
-			qy, err := Parse(q)
+			qy, err := syntax.Parse(q)
 			if err != nil {
 				t.Errorf("%s: %v\n%s", p.Name, err, q)
 				continue
 			}
-			if _, err := Compile(qy, Options{}); err != nil {
+			if _, err := compileSyntax(qy, Options{}); err != nil {
 				t.Errorf("%s: %v\n%s", p.Name, err, q)
 			}
 		}
@@ -137,7 +139,7 @@ func TestExpandPreset(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			q, err := ExpandPreset(tt.preset, tt.params)
+			q, err := expandPreset(tt.preset, tt.params)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("error %v, want %q", err, tt.err)
@@ -157,7 +159,7 @@ func TestExpandPreset(t *testing.T) {
 					t.Errorf("query has %q:\n%s", w, q)
 				}
 			}
-			if _, err := Parse(q); err != nil {
+			if _, err := syntax.Parse(q); err != nil {
 				t.Errorf("does not parse: %v\n%s", err, q)
 			}
 		})
@@ -167,12 +169,12 @@ func TestExpandPreset(t *testing.T) {
 // An injected value stays one literal: the query has as many commands as with a plain value,
 // and the stats smuggled in the value is not one of them.
 func TestPresetValueIsOneLiteral(t *testing.T) {
-	parse := func(v string) *Query {
-		q, err := ExpandPreset("fargate-patching", map[string]string{"pod": v, "namespace": v})
+	parse := func(v string) *syntax.Query {
+		q, err := expandPreset("fargate-patching", map[string]string{"pod": v, "namespace": v})
 		if err != nil {
 			t.Fatal(err)
 		}
-		qy, err := Parse(q)
+		qy, err := syntax.Parse(q)
 		if err != nil {
 			t.Fatalf("%v\n%s", err, q)
 		}
@@ -185,7 +187,7 @@ func TestPresetValueIsOneLiteral(t *testing.T) {
 			t.Errorf("value %q changed the query: %s", evil, qy.String())
 		}
 		for _, c := range qy.Commands {
-			if _, ok := c.(*StatsCmd); ok {
+			if _, ok := c.(*syntax.StatsCmd); ok {
 				t.Errorf("value %q added a stats command", evil)
 			}
 		}

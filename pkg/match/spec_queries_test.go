@@ -1,6 +1,8 @@
 package match
 
 import (
+	"github.com/auditgrep/auditgrep/pkg/match/syntax"
+
 	"os"
 	"path/filepath"
 	"regexp"
@@ -91,7 +93,7 @@ func TestSpecQueries(t *testing.T) {
 		t.Fatalf("only %d queries found in the spec", len(qs))
 	}
 	for _, in := range qs {
-		q, err := Parse(in)
+		q, err := syntax.Parse(in)
 		if specQueryRejected[in] {
 			if err == nil {
 				t.Errorf("Parse(%q) should fail", in)
@@ -103,7 +105,7 @@ func TestSpecQueries(t *testing.T) {
 			continue
 		}
 		s := q.String()
-		q2, err := Parse(s)
+		q2, err := syntax.Parse(s)
 		if err != nil {
 			t.Errorf("reparse of %q (from %q): %v", s, in, err)
 			continue
@@ -111,8 +113,8 @@ func TestSpecQueries(t *testing.T) {
 		if s2 := q2.String(); s2 != s {
 			t.Errorf("not a fixed point: %q -> %q", s, s2)
 		}
-		p1, err1 := Compile(q, Options{})
-		p2, err2 := Compile(q2, Options{})
+		p1, err1 := compileSyntax(q, Options{})
+		p2, err2 := compileSyntax(q2, Options{})
 		if (err1 == nil) != (err2 == nil) {
 			t.Errorf("%q: compile errors differ: %v / %v", in, err1, err2)
 			continue

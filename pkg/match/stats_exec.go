@@ -110,7 +110,7 @@ func (t *groupTable) merge(o *groupTable) {
 
 // rows turns the groups into rows of the stage's output scope, in first-seen order, and runs
 // the stage's post-stats operations on them.
-func (t *groupTable) rows(p *Program) []*rowState {
+func (t *groupTable) rows(p *Query) []*rowState {
 	groups := make([]*group, 0, len(t.m))
 	for _, g := range t.m {
 		groups = append(groups, g)
@@ -158,7 +158,7 @@ func runPostOps(r *rowState, ops []rowOp) bool {
 	return true
 }
 
-func (x *Exec) finishStats() []outRow {
+func (x *executor) finishStats() []outRow {
 	t := x.workers[0].groups
 	for _, wk := range x.workers[1:] {
 		t.merge(wk.groups)

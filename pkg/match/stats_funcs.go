@@ -318,7 +318,7 @@ func (a *sumAgg) merge(o aggFunc) {
 
 func (a *sumAgg) result() Value {
 	if a.n == 0 {
-		return AbsentValue
+		return absentValue
 	}
 	if a.avg {
 		return finiteNum(a.s.quo(a.n))
@@ -361,15 +361,15 @@ func (a *stddevAgg) merge(o aggFunc) {
 func (a *stddevAgg) result() Value {
 	switch {
 	case a.n == 0:
-		return AbsentValue
+		return absentValue
 	case a.n == 1:
 		return Num(0)
 	}
 	if _, ok := a.s.special(); ok {
-		return AbsentValue
+		return absentValue
 	}
 	if _, ok := a.ssq.special(); ok {
-		return AbsentValue
+		return absentValue
 	}
 	// num = n*Σx² - (Σx)², scaled by 2^(2*1074).
 	t1 := a.s.scaled()
@@ -455,7 +455,7 @@ func (a *pickAgg) merge(o aggFunc) {
 
 func (a *pickAgg) result() Value {
 	if !a.has {
-		return AbsentValue
+		return absentValue
 	}
 	return a.v
 }
@@ -504,7 +504,7 @@ func (a *timedAgg) merge(o aggFunc) {
 
 func (a *timedAgg) result() Value {
 	if !a.has {
-		return AbsentValue
+		return absentValue
 	}
 	return a.v
 }
@@ -541,7 +541,7 @@ func (a *pctAgg) merge(o aggFunc) { a.vals = append(a.vals, o.(*pctAgg).vals...)
 func (a *pctAgg) result() Value {
 	n := len(a.vals)
 	if n == 0 {
-		return AbsentValue
+		return absentValue
 	}
 	slices.Sort(a.vals)
 	rank := int(math.Ceil(a.p * float64(n) / 100))

@@ -93,8 +93,8 @@ func checkSplits(t *testing.T, name string, params []Value, evs []aggEvent) Valu
 }
 
 func TestAggregates(t *testing.T) {
-	mixed := []aggEvent{ev(Num(5)), ev(Str("N/A")), ev(AbsentValue), ev(Str("3")), ev(Str("")), ev(NumLexeme(3, "3.0"))}
-	timed := []aggEvent{evTs(Str("a"), 5), evTs(Str("b"), 3), evTs(Str("c"), 3), evTs(AbsentValue, 1), ev(Str("d")), evTs(Str("e"), 7)}
+	mixed := []aggEvent{ev(Num(5)), ev(Str("N/A")), ev(absentValue), ev(Str("3")), ev(Str("")), ev(NumLexeme(3, "3.0"))}
+	timed := []aggEvent{evTs(Str("a"), 5), evTs(Str("b"), 3), evTs(Str("c"), 3), evTs(absentValue, 1), ev(Str("d")), evTs(Str("e"), 7)}
 	tests := []struct {
 		name   string
 		params []Value
@@ -104,25 +104,25 @@ func TestAggregates(t *testing.T) {
 		{"count", nil, []aggEvent{ev(BoolV(true)), ev(BoolV(true))}, Num(2)},
 		{"count", nil, nil, Num(0)},
 		{"count", nil, mixed, Num(5)}, // absent not counted, "" counted (A37)
-		{"COUNT_DISTINCT", nil, []aggEvent{ev(Str("a")), ev(Str("a")), ev(Num(1)), ev(Str("1")), ev(Str("")), ev(AbsentValue)}, Num(4)},
+		{"COUNT_DISTINCT", nil, []aggEvent{ev(Str("a")), ev(Str("a")), ev(Num(1)), ev(Str("1")), ev(Str("")), ev(absentValue)}, Num(4)},
 		{"count_distinct", nil, nil, Num(0)},
 		{"sum", nil, nums(1, 2, 3), Num(6)},
 		{"sum", nil, mixed, Num(11)},
 		{"sum", nil, nums(0.1, 1e16, -1e16), Num(0.1)},
 		{"sum", nil, nums(1e308, 1e308, -1e308), Num(1e308)},
 		{"sum", nil, nums(math.MaxInt64/2, math.MaxInt64/2, math.MaxInt64/2, -math.MaxInt64/2), Num(math.MaxInt64)},
-		{"sum", nil, []aggEvent{ev(Str("x")), ev(AbsentValue)}, AbsentValue},
-		{"sum", nil, nil, AbsentValue},
+		{"sum", nil, []aggEvent{ev(Str("x")), ev(absentValue)}, absentValue},
+		{"sum", nil, nil, absentValue},
 		{"avg", nil, nums(1, 2, 3, 4), Num(2.5)},
 		{"avg", nil, nums(0.1, 0.2, 0.3), Num(0.2)},
 		{"avg", nil, nums(0.1, 1e16, -1e16), Num(0.1 / 3)},
 		{"avg", nil, mixed, Num(11.0 / 3)},
-		{"avg", nil, nil, AbsentValue},
+		{"avg", nil, nil, absentValue},
 		{"stddev", nil, nums(2, 4, 4, 4, 5, 5, 7, 9), Num(math.Sqrt(32.0 / 7))},
 		{"stddev", nil, nums(1e9+1, 1e9+2, 1e9+3), Num(1)},
 		{"stddev", nil, nums(0.1, 0.1, 0.1), Num(0)},
 		{"stddev", nil, nums(42), Num(0)},
-		{"stddev", nil, nil, AbsentValue},
+		{"stddev", nil, nil, absentValue},
 		{"min", nil, mixed, Str("3")}, // "3" and 3.0 tie numerically; text "3" < "3.0"
 		{"max", nil, mixed, Num(5)},
 		{"min", nil, []aggEvent{ev(Str("b")), ev(Str("a10")), ev(Str("a9"))}, Str("a9")},
@@ -130,7 +130,7 @@ func TestAggregates(t *testing.T) {
 		{"max", nil, []aggEvent{ev(TimeMs(5)), ev(TimeMs(9)), ev(TimeMs(7))}, TimeMs(9)},
 		{"min", nil, []aggEvent{ev(NumLexeme(1, "1")), ev(Str("1"))}, NumLexeme(1, "1")}, // tie → first
 		{"max", nil, []aggEvent{ev(Str("1")), ev(NumLexeme(1, "1"))}, Str("1")},
-		{"min", nil, nil, AbsentValue},
+		{"min", nil, nil, absentValue},
 		{"sortsFirst", nil, mixed, Str("")},
 		{"sortsLast", nil, mixed, Num(5)},
 		{"sortsFirst", nil, []aggEvent{ev(Str("1")), ev(Str("a"))}, Str("a")},
@@ -140,13 +140,13 @@ func TestAggregates(t *testing.T) {
 		{"earliest", nil, []aggEvent{ev(Str("x")), ev(Str("y"))}, Str("x")},
 		{"latest", nil, []aggEvent{ev(Str("x")), ev(Str("y"))}, Str("x")},
 		{"latest", nil, []aggEvent{evTs(Str("x"), 3), evTs(Str("y"), 3)}, Str("x")},
-		{"earliest", nil, nil, AbsentValue},
+		{"earliest", nil, nil, absentValue},
 		{"pct", []Value{Num(95)}, nums(20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1), Num(19)},
 		{"pct", []Value{Num(50)}, nums(20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1), Num(10)},
 		{"pct", []Value{Num(0)}, nums(3, 1, 2), Num(1)},
 		{"pct", []Value{Num(100)}, nums(3, 1, 2), Num(3)},
 		{"pct", []Value{Str("90")}, mixed, Num(5)},
-		{"pct", []Value{Num(90)}, nil, AbsentValue},
+		{"pct", []Value{Num(90)}, nil, absentValue},
 	}
 	for _, tt := range tests {
 		got := checkSplits(t, tt.name, tt.params, tt.evs)

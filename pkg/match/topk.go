@@ -5,7 +5,7 @@ import "container/heap"
 // topK keeps a worker's best rows for `sort ... | limit N` (STYLE.md item 7): memory is bounded
 // by N whatever the input size. The heap's root is the row that sorts last, the first to go.
 type topK struct {
-	x    *Exec
+	x    *executor
 	rows []outRow
 }
 
@@ -21,7 +21,7 @@ func (h *topK) Pop() any {
 
 // before reports whether row a comes before row b in the output: by the sort keys, then in input
 // order (the sort is stable).
-func (x *Exec) before(a, b *outRow) bool {
+func (x *executor) before(a, b *outRow) bool {
 	for k, key := range x.p.sortKeys {
 		if c := sortKeyCompare(a.sortV[k], b.sortV[k], key.desc); c != 0 {
 			return c < 0

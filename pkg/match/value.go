@@ -23,6 +23,7 @@ const (
 	Period
 )
 
+// String is the kind's name as discovery reports it (string, number, boolean, timestamp, ...).
 func (k Kind) String() string {
 	switch k {
 	case Absent:
@@ -63,8 +64,8 @@ type Value struct {
 	Keys  []string
 }
 
-// AbsentValue is the value of a missing field.
-var AbsentValue = Value{}
+// absentValue is the value of a missing field.
+var absentValue = Value{}
 
 // Str returns a String value.
 func Str(s string) Value { return Value{Kind: String, Str: s} }
@@ -99,14 +100,14 @@ func (v Value) Truthy() bool {
 	case Bool, Number:
 		return v.Num != 0 && !math.IsNaN(v.Num)
 	case String:
-		f, ok := ParseNumber(v.Str)
+		f, ok := parseNumber(v.Str)
 		return ok && f != 0
 	}
 	return false
 }
 
 // TimeLayout is how timestamps render, like the CloudWatch console (UTC, milliseconds).
-const TimeLayout = "2006-01-02 15:04:05.000"
+const timeLayout = "2006-01-02 15:04:05.000"
 
 // Render is the value as CloudWatch displays it: strings verbatim, numbers with their original
 // digits or in shortest form, booleans 1/0 (true/false when read from JSON), timestamps in
@@ -119,7 +120,7 @@ func (v Value) Render() string {
 		if v.Str != "" {
 			return v.Str
 		}
-		return FormatNumber(v.Num)
+		return formatNumber(v.Num)
 	case Bool:
 		if v.Str != "" {
 			return v.Str
@@ -129,7 +130,7 @@ func (v Value) Render() string {
 		}
 		return "0"
 	case Time:
-		return time.UnixMilli(int64(v.Num)).UTC().Format(TimeLayout)
+		return time.UnixMilli(int64(v.Num)).UTC().Format(timeLayout)
 	case Period:
 		return strconv.FormatInt(int64(v.Num), 10) + v.Str
 	case List, Map:
@@ -138,10 +139,10 @@ func (v Value) Render() string {
 	return ""
 }
 
-// FormatNumber renders a computed number: integers without a decimal point, others in the
+// formatNumber renders a computed number: integers without a decimal point, others in the
 // shortest form that reads back to the same float, without an exponent for ordinary
 // magnitudes (A46).
-func FormatNumber(f float64) string {
+func formatNumber(f float64) string {
 	switch {
 	case math.IsNaN(f) || math.IsInf(f, 0):
 		return strconv.FormatFloat(f, 'g', -1, 64)
@@ -171,9 +172,9 @@ func (v Value) Clone() Value {
 	return v
 }
 
-// ParseNumber parses s as a number when the whole string is a decimal number
+// parseNumber parses s as a number when the whole string is a decimal number
 // (^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$, spec §7.2); no spaces, hex, inf or nan.
-func ParseNumber(s string) (float64, bool) {
+func parseNumber(s string) (float64, bool) {
 	if !looksNumeric(s) {
 		return 0, false
 	}

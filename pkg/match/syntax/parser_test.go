@@ -1,4 +1,4 @@
-package match
+package syntax
 
 import (
 	"errors"
@@ -504,7 +504,7 @@ func checkSpans(t *testing.T, in string, q *Query) {
 			xs = append(xs, c.X)
 		}
 		for _, x := range xs {
-			parseWalkExpr(x, func(e Expr) {
+			Walk(x, func(e Expr) {
 				ok(e.Pos(), e.String())
 				if sp := e.Pos(); sp.Start < c.Pos().Start || sp.End > c.Pos().End {
 					t.Fatalf("Parse(%q): span %v of %s is outside its command %v", in, sp, e, c.Pos())

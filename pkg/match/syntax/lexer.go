@@ -1,4 +1,4 @@
-package match
+package syntax
 
 import (
 	"strconv"
@@ -211,9 +211,9 @@ func (lx *lexer) next() (lexToken, *Error) {
 		s := lx.src[start : start+1]
 		return lexToken{kind: lexOp, sp: Span{start, start + 1}, text: s, op: s}, nil
 	case '!':
-		return lexToken{}, errAt(Span{start, start + 1}, `unexpected "!": write != for "not equal" or the keyword not for negation`)
+		return lexToken{}, Errorf(Span{start, start + 1}, `unexpected "!": write != for "not equal" or the keyword not for negation`)
 	case '~':
-		return lexToken{}, errAt(Span{start, start + 1}, `unexpected "~": did you mean =~ (regex match)?`)
+		return lexToken{}, Errorf(Span{start, start + 1}, `unexpected "~": did you mean =~ (regex match)?`)
 	}
 	n := 1
 	if c >= 0x80 {
@@ -222,7 +222,7 @@ func (lx *lexer) next() (lexToken, *Error) {
 			n++
 		}
 	}
-	return lexToken{}, errAt(Span{start, start + n}, "unexpected character %q: quote strings with \" or ', and put field names with special characters in backticks", lx.src[start:start+n])
+	return lexToken{}, Errorf(Span{start, start + n}, "unexpected character %q: quote strings with \" or ', and put field names with special characters in backticks", lx.src[start:start+n])
 }
 
 // scanString reads a '...' or "..." literal. \" \' and \\ are escapes; any other backslash is
@@ -252,7 +252,7 @@ func (lx *lexer) scanString() (lexToken, *Error) {
 		b.WriteByte(c)
 		i++
 	}
-	return lexToken{}, errAt(Span{start, start + 1}, "unterminated string: add the closing %c", q)
+	return lexToken{}, Errorf(Span{start, start + 1}, "unterminated string: add the closing %c", q)
 }
 
 // scanIdent reads an identifier: bare segments of [@A-Za-z0-9_] and backticked segments joined
@@ -278,10 +278,10 @@ func (lx *lexer) scanIdent() (lexToken, *Error) {
 			if c == '`' {
 				end := strings.IndexByte(lx.src[i+1:], '`')
 				if end < 0 {
-					return lexToken{}, errAt(Span{i, i + 1}, "unterminated backtick name: add the closing `")
+					return lexToken{}, Errorf(Span{i, i + 1}, "unterminated backtick name: add the closing `")
 				}
 				if end == 0 {
-					return lexToken{}, errAt(Span{i, i + 2}, "empty backtick name: put a field name between the backticks")
+					return lexToken{}, Errorf(Span{i, i + 2}, "empty backtick name: put a field name between the backticks")
 				}
 				seg.WriteString(lx.src[i+1 : i+1+end])
 				bare = false
@@ -291,7 +291,7 @@ func (lx *lexer) scanIdent() (lexToken, *Error) {
 			break
 		}
 		if i == segStart {
-			return lexToken{}, errAt(Span{i - 1, i}, `expected a name after "." in a field name`)
+			return lexToken{}, Errorf(Span{i - 1, i}, `expected a name after "." in a field name`)
 		}
 		path = append(path, seg.String())
 		seg.Reset()
@@ -311,7 +311,7 @@ func (lx *lexer) scanIdent() (lexToken, *Error) {
 	case lexNumber:
 		f, err := strconv.ParseFloat(text, 64)
 		if err != nil {
-			return lexToken{}, errAt(tok.sp, "invalid number %q", text)
+			return lexToken{}, Errorf(tok.sp, "invalid number %q", text)
 		}
 		return lexToken{kind: lexNumber, sp: tok.sp, text: text, num: f}, nil
 	case lexPeriod:
@@ -321,7 +321,7 @@ func (lx *lexer) scanIdent() (lexToken, *Error) {
 		}
 		n, err := strconv.ParseInt(text[:j], 10, 64)
 		if err != nil {
-			return lexToken{}, errAt(tok.sp, "time period %q is too large", text)
+			return lexToken{}, Errorf(tok.sp, "time period %q is too large", text)
 		}
 		unit, _ := lexPeriodUnit(text[j:])
 		// Clamp to the documented cap, as CloudWatch does (spec §10.3: bin(300s) runs as 60s).
@@ -361,5 +361,5 @@ func (lx *lexer) scanRegex(start int) (lexToken, *Error) {
 		b.WriteByte(c)
 		i++
 	}
-	return lexToken{}, errAt(Span{start, start + 1}, `unterminated regex: add the closing / (write \/ for a literal slash)`)
+	return lexToken{}, Errorf(Span{start, start + 1}, `unterminated regex: add the closing / (write \/ for a literal slash)`)
 }

@@ -1,4 +1,4 @@
-package match
+package syntax
 
 import (
 	"errors"
@@ -57,7 +57,7 @@ func parseQueryText(text string) (*Query, *Error) {
 		return nil, err
 	}
 	if p.tok.kind == lexEOF {
-		return nil, errAt(p.tok.sp, "empty query: write a command such as fields, filter or stats")
+		return nil, Errorf(p.tok.sp, "empty query: write a command such as fields, filter or stats")
 	}
 	q := &Query{Text: text}
 	for {
@@ -66,7 +66,7 @@ func parseQueryText(text string) (*Query, *Error) {
 			if len(q.Commands) > 0 {
 				what = `"|"`
 			}
-			return nil, errAt(p.tok.sp, "expected a command after %s, found %s", what, p.desc())
+			return nil, Errorf(p.tok.sp, "expected a command after %s, found %s", what, p.desc())
 		}
 		c, err := p.parseCommand()
 		if err != nil {
@@ -82,7 +82,7 @@ func parseQueryText(text string) (*Query, *Error) {
 			case *FieldsCmd, *StatsCmd, *SortCmd, *DedupCmd:
 				expected = `",", "|"`
 			}
-			return nil, errAt(p.tok.sp, "unexpected %s after the %s command: expected %s or the end of the query", p.desc(), p.src[p.names[len(p.names)-1].Start:p.names[len(p.names)-1].End], expected)
+			return nil, Errorf(p.tok.sp, "unexpected %s after the %s command: expected %s or the end of the query", p.desc(), p.src[p.names[len(p.names)-1].Start:p.names[len(p.names)-1].End], expected)
 		}
 		if err := p.advance(); err != nil {
 			return nil, err
@@ -132,7 +132,7 @@ func (p *parser) sp(start int) Span { return Span{start, p.prevEnd} }
 // expectOp consumes the operator op or fails with "expected op <context>".
 func (p *parser) expectOp(op, context string) *Error {
 	if !p.isOp(op) {
-		return errAt(p.tok.sp, "expected %q %s, found %s", op, context, p.desc())
+		return Errorf(p.tok.sp, "expected %q %s, found %s", op, context, p.desc())
 	}
 	return p.advance()
 }
@@ -140,11 +140,11 @@ func (p *parser) expectOp(op, context string) *Error {
 func (p *parser) parseCommand() (Command, *Error) {
 	t := p.tok
 	if t.kind != lexIdent || !t.bare || len(t.path) != 1 {
-		return nil, errAt(t.sp, "expected a command (%s), found %s", parseCommandNames, p.desc())
+		return nil, Errorf(t.sp, "expected a command (%s), found %s", parseCommandNames, p.desc())
 	}
 	name := strings.ToLower(t.text)
 	if parseServiceOnly[name] {
-		return nil, errAt(t.sp, "the %s command needs the CloudWatch service and is not supported offline", t.text)
+		return nil, Errorf(t.sp, "the %s command needs the CloudWatch service and is not supported offline", t.text)
 	}
 	start := t.sp.Start
 	p.names = append(p.names, t.sp)
@@ -163,7 +163,7 @@ func (p *parser) parseCommand() (Command, *Error) {
 			name = "filterIndex"
 		}
 		if p.tok.kind == lexEOF || p.isOp("|") {
-			return nil, errAt(p.tok.sp, "expected a condition after %s, found %s", t.text, p.desc())
+			return nil, Errorf(p.tok.sp, "expected a condition after %s, found %s", t.text, p.desc())
 		}
 		x, err := p.parseExpr()
 		if err != nil {
@@ -177,14 +177,14 @@ func (p *parser) parseCommand() (Command, *Error) {
 	case "limit", "head":
 		return p.parseLimit(start, t.text)
 	case "tail":
-		return nil, errAt(t.sp, "tail is deprecated and not supported: use sort @timestamp asc | limit N")
+		return nil, Errorf(t.sp, "tail is deprecated and not supported: use sort @timestamp asc | limit N")
 	case "parse":
 		return p.parseParse(start)
 	case "dedup":
 		var xs []Expr
 		for {
 			if p.tok.kind == lexEOF || p.isOp("|") {
-				return nil, errAt(p.tok.sp, "expected a field name after %s, found %s", parseAfter(xs, "dedup"), p.desc())
+				return nil, Errorf(p.tok.sp, "expected a field name after %s, found %s", parseAfter(xs, "dedup"), p.desc())
 			}
 			x, err := p.parseExpr()
 			if err != nil {
@@ -201,14 +201,14 @@ func (p *parser) parseCommand() (Command, *Error) {
 		return &DedupCmd{Sp: p.sp(start), Fields: xs}, nil
 	case "unnest":
 		if p.tok.kind == lexEOF || p.isOp("|") {
-			return nil, errAt(p.tok.sp, "expected a field after unnest, found %s", p.desc())
+			return nil, Errorf(p.tok.sp, "expected a field after unnest, found %s", p.desc())
 		}
 		x, err := p.parseExpr()
 		if err != nil {
 			return nil, err
 		}
 		if !p.isKw("into") {
-			return nil, errAt(p.tok.sp, "expected into after the unnest field (unnest x into name), found %s", p.desc())
+			return nil, Errorf(p.tok.sp, "expected into after the unnest field (unnest x into name), found %s", p.desc())
 		}
 		if err := p.advance(); err != nil {
 			return nil, err
@@ -230,7 +230,7 @@ func (p *parser) parseCommand() (Command, *Error) {
 		c.Sp = p.sp(start)
 		return c, nil
 	}
-	return nil, errAt(t.sp, "unknown command %q: expected %s", t.text, parseCommandNames)
+	return nil, Errorf(t.sp, "unknown command %q: expected %s", t.text, parseCommandNames)
 }
 
 // parseAfter names what the next element of a list follows, for error messages.
@@ -250,7 +250,7 @@ func (p *parser) parseItems(cmd string) ([]*Item, *Error) {
 			if len(items) > 0 {
 				after = `","`
 			}
-			return nil, errAt(p.tok.sp, "expected an expression after %s, found %s", after, p.desc())
+			return nil, Errorf(p.tok.sp, "expected an expression after %s, found %s", after, p.desc())
 		}
 		it, err := p.parseItem()
 		if err != nil {
@@ -294,10 +294,10 @@ func (p *parser) parseItem() (*Item, *Error) {
 func (p *parser) parseName(after string) (string, *Error) {
 	t := p.tok
 	if t.kind != lexIdent {
-		return "", errAt(t.sp, "expected a field name after %s, found %s", after, p.desc())
+		return "", Errorf(t.sp, "expected a field name after %s, found %s", after, p.desc())
 	}
 	if t.op != "" {
-		return "", errAt(t.sp, "%s is a keyword: to use it as a field name write `%s`", t.text, t.text)
+		return "", Errorf(t.sp, "%s is a keyword: to use it as a field name write `%s`", t.text, t.text)
 	}
 	if err := p.advance(); err != nil {
 		return "", err
@@ -316,7 +316,7 @@ func (p *parser) parseStats(start int) (Command, *Error) {
 			return nil, err
 		}
 		if p.tok.kind == lexEOF || p.isOp("|") {
-			return nil, errAt(p.tok.sp, `expected a field name after "by", found %s`, p.desc())
+			return nil, Errorf(p.tok.sp, `expected a field name after "by", found %s`, p.desc())
 		}
 		by, err := p.parseItems("by")
 		if err != nil {
@@ -336,7 +336,7 @@ func (p *parser) parseSort(start int) (Command, *Error) {
 			if len(c.Keys) > 0 {
 				after = `","`
 			}
-			return nil, errAt(p.tok.sp, "expected a field to sort by after %s, found %s", after, p.desc())
+			return nil, Errorf(p.tok.sp, "expected a field to sort by after %s, found %s", after, p.desc())
 		}
 		x, err := p.parseExpr()
 		if err != nil {
@@ -371,11 +371,11 @@ func (p *parser) parseLimit(start int, name string) (Command, *Error) {
 	}
 	t := p.tok
 	if t.kind != lexNumber {
-		return nil, errAt(t.sp, "expected a positive integer after %s, found %s", name, p.desc())
+		return nil, Errorf(t.sp, "expected a positive integer after %s, found %s", name, p.desc())
 	}
 	n, err := strconv.Atoi(t.text)
 	if err != nil || n <= 0 {
-		return nil, errAt(t.sp, "%s needs a positive integer number of rows, found %s", name, t.text)
+		return nil, Errorf(t.sp, "%s needs a positive integer number of rows, found %s", name, t.text)
 	}
 	if err := p.advance(); err != nil {
 		return nil, err
@@ -389,7 +389,7 @@ func (p *parser) parseParse(start int) (Command, *Error) {
 	c := &ParseCmd{}
 	if p.tok.kind != lexString && !p.isOp("/") {
 		if p.tok.kind == lexEOF || p.isOp("|") {
-			return nil, errAt(p.tok.sp, `expected a field, a "glob" or a /regex/ after parse, found %s`, p.desc())
+			return nil, Errorf(p.tok.sp, `expected a field, a "glob" or a /regex/ after parse, found %s`, p.desc())
 		}
 		src, err := p.parsePostfix()
 		if err != nil {
@@ -405,7 +405,7 @@ func (p *parser) parseParse(start int) (Command, *Error) {
 		}
 		c.Pattern = pat.val
 		if !p.isKw("as") {
-			return nil, errAt(p.tok.sp, `expected as and the names of the * fields after the parse pattern (parse @message "user=*" as user), found %s`, p.desc())
+			return nil, Errorf(p.tok.sp, `expected as and the names of the * fields after the parse pattern (parse @message "user=*" as user), found %s`, p.desc())
 		}
 		if err := p.advance(); err != nil {
 			return nil, err
@@ -424,12 +424,12 @@ func (p *parser) parseParse(start int) (Command, *Error) {
 			}
 		}
 		if n := strings.Count(c.Pattern, "*"); n != len(c.Aliases) {
-			return nil, errAt(pat.sp, "the parse pattern has %d * wildcard(s) but %d name(s) follow as: the number of * must equal the number of names", n, len(c.Aliases))
+			return nil, Errorf(pat.sp, "the parse pattern has %d * wildcard(s) but %d name(s) follow as: the number of * must equal the number of names", n, len(c.Aliases))
 		}
 		re, cerr := regexp.Compile(parseGlobRegex(c.Pattern))
 		if cerr != nil {
 			// Only invalid UTF-8 can make an escaped glob fail to compile.
-			return nil, errAt(pat.sp, "the parse pattern is not valid UTF-8")
+			return nil, Errorf(pat.sp, "the parse pattern is not valid UTF-8")
 		}
 		c.Re = re
 	case p.isOp("/"):
@@ -452,13 +452,13 @@ func (p *parser) parseParse(start int) (Command, *Error) {
 			}
 		}
 		if len(c.Aliases) == 0 {
-			return nil, errAt(rt.sp, "the parse regex has no named group: name each field to extract with (?<name>...)")
+			return nil, Errorf(rt.sp, "the parse regex has no named group: name each field to extract with (?<name>...)")
 		}
 		if p.isKw("as") {
-			return nil, errAt(p.tok.sp, "a parse /regex/ names its fields with (?<name>...) groups: remove the as list")
+			return nil, Errorf(p.tok.sp, "a parse /regex/ names its fields with (?<name>...) groups: remove the as list")
 		}
 	default:
-		return nil, errAt(p.tok.sp, `expected a "glob" pattern or a /regex/ after the parse source, found %s`, p.desc())
+		return nil, Errorf(p.tok.sp, `expected a "glob" pattern or a /regex/ after the parse source, found %s`, p.desc())
 	}
 	c.Sp = p.sp(start)
 	return c, nil
@@ -511,7 +511,7 @@ func parseCompileRegex(t lexToken) (*regexp.Regexp, *Error) {
 		if errors.As(err, &e) {
 			msg = fmt.Sprintf("%s: `%s`", e.Code, e.Expr)
 		}
-		return nil, errAt(t.sp, "invalid regular expression: %s", msg)
+		return nil, Errorf(t.sp, "invalid regular expression: %s", msg)
 	}
 	return re, nil
 }
@@ -525,7 +525,7 @@ func parseCheckRE2(raw string, base int) *Error {
 		switch {
 		case c == '\\':
 			if i+1 < len(raw) && raw[i+1] >= '1' && raw[i+1] <= '9' && !inClass {
-				return errAt(Span{base + i, base + i + 2}, "backreference %s is not supported: Go's RE2 regex engine has no backreferences", raw[i:i+2])
+				return Errorf(Span{base + i, base + i + 2}, "backreference %s is not supported: Go's RE2 regex engine has no backreferences", raw[i:i+2])
 			}
 			i++
 		case inClass:
@@ -542,9 +542,9 @@ func parseCheckRE2(raw string, base int) *Error {
 				i++
 			}
 		case c == '(' && strings.HasPrefix(raw[i:], "(?="), c == '(' && strings.HasPrefix(raw[i:], "(?!"):
-			return errAt(Span{base + i, base + i + 3}, "lookahead %s...) is not supported: Go's RE2 regex engine has no lookaround", raw[i:i+3])
+			return Errorf(Span{base + i, base + i + 3}, "lookahead %s...) is not supported: Go's RE2 regex engine has no lookaround", raw[i:i+3])
 		case c == '(' && (strings.HasPrefix(raw[i:], "(?<=") || strings.HasPrefix(raw[i:], "(?<!")):
-			return errAt(Span{base + i, base + i + 4}, "lookbehind %s...) is not supported: Go's RE2 regex engine has no lookaround", raw[i:i+4])
+			return Errorf(Span{base + i, base + i + 4}, "lookbehind %s...) is not supported: Go's RE2 regex engine has no lookaround", raw[i:i+4])
 		}
 	}
 	return nil
@@ -654,7 +654,7 @@ func (p *parser) parsePredicate() (Expr, *Error) {
 				return nil, err
 			}
 			if nt.kind != lexIdent || (nt.op != "like" && nt.op != "in") {
-				return nil, errAt(nt.sp, "expected like or in after not, found %s", parseDescTok(nt))
+				return nil, Errorf(nt.sp, "expected like or in after not, found %s", parseDescTok(nt))
 			}
 			not = true
 			if err := p.advance(); err != nil {
@@ -673,10 +673,10 @@ func (p *parser) parsePredicate() (Expr, *Error) {
 			res = &Like{Sp: Span{start, pat.Pos().End}, X: x, Pat: pat, Not: not, Op: "like"}
 		} else {
 			if p.isOp("(") {
-				return nil, errAt(p.tok.sp, "subqueries (in (...)) need the CloudWatch service and are not supported offline: list the values, in [\"a\", \"b\"]")
+				return nil, Errorf(p.tok.sp, "subqueries (in (...)) need the CloudWatch service and are not supported offline: list the values, in [\"a\", \"b\"]")
 			}
 			if !p.isOp("[") {
-				return nil, errAt(p.tok.sp, `expected a list such as ["a", "b"] after in, found %s`, p.desc())
+				return nil, Errorf(p.tok.sp, `expected a list such as ["a", "b"] after in, found %s`, p.desc())
 			}
 			l, err := p.parseList()
 			if err != nil {
@@ -688,7 +688,7 @@ func (p *parser) parsePredicate() (Expr, *Error) {
 		return x, nil
 	}
 	if parseIsCmpOp(p.tok) || p.isOp("=~") || p.isOp("~=") || p.isKw("like") || p.isKw("in") {
-		return nil, errAt(p.tok.sp, "comparisons cannot be chained: add parentheses, e.g. (a = b) = c")
+		return nil, Errorf(p.tok.sp, "comparisons cannot be chained: add parentheses, e.g. (a = b) = c")
 	}
 	return res, nil
 }
@@ -723,7 +723,7 @@ func (p *parser) parsePattern(op string, isRegexOp bool) (Expr, *Error) {
 		}
 		return &StrLit{Sp: t.sp, Val: t.val}, nil
 	}
-	return nil, errAt(p.tok.sp, `expected a "string" or a /regex/ after %s, found %s`, op, p.desc())
+	return nil, Errorf(p.tok.sp, `expected a "string" or a /regex/ after %s, found %s`, op, p.desc())
 }
 
 // parseList parses [lit, lit, ...] of string and number literals (a number may be negated).
@@ -736,7 +736,7 @@ func (p *parser) parseList() (*ListLit, *Error) {
 	for !p.isOp("]") {
 		if len(l.Elems) > 0 {
 			if !p.isOp(",") {
-				return nil, errAt(p.tok.sp, `expected "," or "]" in the list, found %s`, p.desc())
+				return nil, Errorf(p.tok.sp, `expected "," or "]" in the list, found %s`, p.desc())
 			}
 			if err := p.advance(); err != nil {
 				return nil, err
@@ -753,12 +753,12 @@ func (p *parser) parseList() (*ListLit, *Error) {
 				return nil, err
 			}
 			if p.tok.kind != lexNumber {
-				return nil, errAt(p.tok.sp, "expected a number after - in the list, found %s", p.desc())
+				return nil, Errorf(p.tok.sp, "expected a number after - in the list, found %s", p.desc())
 			}
 			n := &NumLit{Sp: p.tok.sp, Text: p.tok.text, Val: p.tok.num}
 			l.Elems = append(l.Elems, &Unary{Sp: Span{t.sp.Start, n.Sp.End}, Op: "-", X: n})
 		default:
-			return nil, errAt(t.sp, `expected a "string" or a number in the list, found %s`, p.desc())
+			return nil, Errorf(t.sp, `expected a "string" or a number in the list, found %s`, p.desc())
 		}
 		if err := p.advance(); err != nil {
 			return nil, err
@@ -863,7 +863,7 @@ func (p *parser) parsePostfix() (Expr, *Error) {
 			case t.kind == lexNumber && strings.Trim(t.text, "0123456789.") == "":
 				keys = strings.Split(t.text, ".")
 			default:
-				return nil, errAt(t.sp, `expected a key after ".", found %s`, p.desc())
+				return nil, Errorf(t.sp, `expected a key after ".", found %s`, p.desc())
 			}
 			if err := p.advance(); err != nil {
 				return nil, err
@@ -878,7 +878,7 @@ func (p *parser) parsePostfix() (Expr, *Error) {
 			t := p.tok
 			n, cerr := strconv.Atoi(t.text)
 			if t.kind != lexNumber || cerr != nil {
-				return nil, errAt(t.sp, "expected a list index (0, 1, ...) after \"[\", found %s", p.desc())
+				return nil, Errorf(t.sp, "expected a list index (0, 1, ...) after \"[\", found %s", p.desc())
 			}
 			if err := p.advance(); err != nil {
 				return nil, err
@@ -907,23 +907,23 @@ func (p *parser) parsePrimary() (Expr, *Error) {
 		}
 		return &StrLit{Sp: t.sp, Val: t.val}, nil
 	case lexPeriod:
-		return nil, errAt(t.sp, "a time period such as %s is only allowed as a function argument, as in bin(%s); to name a field %s write `%s`", t.text, t.text, t.text, t.text)
+		return nil, Errorf(t.sp, "a time period such as %s is only allowed as a function argument, as in bin(%s); to name a field %s write `%s`", t.text, t.text, t.text, t.text)
 	case lexIdent:
 		if t.op != "" {
-			return nil, errAt(t.sp, "unexpected keyword %s: expected an expression (to use it as a field name write `%s`)", t.text, t.text)
+			return nil, Errorf(t.sp, "unexpected keyword %s: expected an expression (to use it as a field name write `%s`)", t.text, t.text)
 		}
 		if err := p.advance(); err != nil {
 			return nil, err
 		}
 		if p.isOp("(") {
 			if !t.bare || len(t.path) != 1 || t.path[0][0] == '@' {
-				return nil, errAt(t.sp, "%s is not a function name", t.text)
+				return nil, Errorf(t.sp, "%s is not a function name", t.text)
 			}
 			return p.parseCall(t)
 		}
 		return &Field{Sp: t.sp, Name: t.val, Path: t.path}, nil
 	case lexEOF:
-		return nil, errAt(t.sp, "expected an expression, found the end of the query")
+		return nil, Errorf(t.sp, "expected an expression, found the end of the query")
 	}
 	switch t.op {
 	case "(":
@@ -935,7 +935,7 @@ func (p *parser) parsePrimary() (Expr, *Error) {
 			return nil, err
 		}
 		if !p.isOp(")") {
-			return nil, errAt(p.tok.sp, `expected ")" to close the "(" at offset %d, found %s`, t.sp.Start, p.desc())
+			return nil, Errorf(p.tok.sp, `expected ")" to close the "(" at offset %d, found %s`, t.sp.Start, p.desc())
 		}
 		if err := p.advance(); err != nil {
 			return nil, err
@@ -946,11 +946,11 @@ func (p *parser) parsePrimary() (Expr, *Error) {
 	case "[":
 		return p.parseList()
 	case "/":
-		return nil, errAt(t.sp, "unexpected \"/\": a /regex/ is only allowed after like, not like, =~ or in parse; use a \"string\" elsewhere")
+		return nil, Errorf(t.sp, "unexpected \"/\": a /regex/ is only allowed after like, not like, =~ or in parse; use a \"string\" elsewhere")
 	case "*":
-		return nil, errAt(t.sp, "unexpected \"*\": * is only allowed as count(*)")
+		return nil, Errorf(t.sp, "unexpected \"*\": * is only allowed as count(*)")
 	}
-	return nil, errAt(t.sp, "unexpected %s: expected a field, a number, a \"string\", a function call or \"(\"", p.desc())
+	return nil, Errorf(t.sp, "unexpected %s: expected a field, a number, a \"string\", a function call or \"(\"", p.desc())
 }
 
 // parseCall parses the argument list of name; the current token is "(".
@@ -962,7 +962,7 @@ func (p *parser) parseCall(name lexToken) (Expr, *Error) {
 	for !p.isOp(")") {
 		if len(c.Args) > 0 {
 			if !p.isOp(",") {
-				return nil, errAt(p.tok.sp, `expected "," or ")" in the arguments of %s, found %s`, name.text, p.desc())
+				return nil, Errorf(p.tok.sp, `expected "," or ")" in the arguments of %s, found %s`, name.text, p.desc())
 			}
 			if err := p.advance(); err != nil {
 				return nil, err
@@ -998,7 +998,7 @@ func (p *parser) parseArg() (Expr, *Error) {
 				return &Star{Sp: t.sp}, nil
 			}
 			if t.n <= 0 {
-				return nil, errAt(t.sp, "a time period must be positive, as in 5m")
+				return nil, Errorf(t.sp, "a time period must be positive, as in 5m")
 			}
 			return &PeriodLit{Sp: t.sp, N: t.n, Unit: t.unit, Text: t.text}, nil
 		}
@@ -1013,7 +1013,7 @@ func parseValidate(q *Query, names []Span) *Error {
 		if _, ok := c.(*StatsCmd); ok {
 			nStats++
 			if nStats > 2 {
-				return errAt(names[i], "a query can have at most two stats commands")
+				return Errorf(names[i], "a query can have at most two stats commands")
 			}
 			lastStats = i
 		}
@@ -1023,36 +1023,36 @@ func parseValidate(q *Query, names []Span) *Error {
 		case *DedupCmd:
 			for j := i + 1; j < len(q.Commands); j++ {
 				if _, ok := q.Commands[j].(*LimitCmd); !ok {
-					return errAt(names[j], "only limit can follow dedup: move %s before dedup", strings.ToLower(parseCmdName(q.Commands[j])))
+					return Errorf(names[j], "only limit can follow dedup: move %s before dedup", strings.ToLower(parseCmdName(q.Commands[j])))
 				}
 			}
 		case *SortCmd, *LimitCmd:
 			if nStats == 2 && i < lastStats {
-				return errAt(names[i], "%s must come after the second stats command: with two stats commands, sort and limit apply to the final result", parseCmdName(c))
+				return Errorf(names[i], "%s must come after the second stats command: with two stats commands, sort and limit apply to the final result", parseCmdName(c))
 			}
 		case *StatsCmd:
 			hasAgg := false
 			for _, it := range c.Aggs {
-				parseWalkExpr(it.X, func(e Expr) {
+				Walk(it.X, func(e Expr) {
 					if call, ok := e.(*Call); ok && parseAggregates[strings.ToLower(call.Name)] {
 						hasAgg = true
 					}
 				})
 			}
 			if !hasAgg {
-				return errAt(c.Aggs[0].X.Pos(), "stats needs at least one aggregate function (%s)", "count, count_distinct, sum, avg, min, max, pct, stddev, earliest, latest, sortsFirst or sortsLast")
+				return Errorf(c.Aggs[0].X.Pos(), "stats needs at least one aggregate function (%s)", "count, count_distinct, sum, avg, min, max, pct, stddev, earliest, latest, sortsFirst or sortsLast")
 			}
 			if nStats == 2 && i == lastStats {
 				var bin *Call
 				for _, it := range append(append([]*Item(nil), c.Aggs...), c.By...) {
-					parseWalkExpr(it.X, func(e Expr) {
+					Walk(it.X, func(e Expr) {
 						if call, ok := e.(*Call); ok && bin == nil && strings.EqualFold(call.Name, "bin") {
 							bin = call
 						}
 					})
 				}
 				if bin != nil {
-					return errAt(bin.Sp, "bin() cannot be used in the second stats command: group by bin() in the first stats and refer to its alias")
+					return Errorf(bin.Sp, "bin() cannot be used in the second stats command: group by bin() in the first stats and refer to its alias")
 				}
 			}
 		}
@@ -1088,34 +1088,34 @@ func parseCmdName(c Command) string {
 	return "?"
 }
 
-// parseWalkExpr calls fn for e and every expression under it.
-func parseWalkExpr(e Expr, fn func(Expr)) {
+// Walk calls fn for e and every expression under it, parents before children.
+func Walk(e Expr, fn func(Expr)) {
 	if e == nil {
 		return
 	}
 	fn(e)
 	switch e := e.(type) {
 	case *Unary:
-		parseWalkExpr(e.X, fn)
+		Walk(e.X, fn)
 	case *Binary:
-		parseWalkExpr(e.X, fn)
-		parseWalkExpr(e.Y, fn)
+		Walk(e.X, fn)
+		Walk(e.Y, fn)
 	case *Like:
-		parseWalkExpr(e.X, fn)
-		parseWalkExpr(e.Pat, fn)
+		Walk(e.X, fn)
+		Walk(e.Pat, fn)
 	case *In:
-		parseWalkExpr(e.X, fn)
-		parseWalkExpr(e.List, fn)
+		Walk(e.X, fn)
+		Walk(e.List, fn)
 	case *ListLit:
 		for _, x := range e.Elems {
-			parseWalkExpr(x, fn)
+			Walk(x, fn)
 		}
 	case *Call:
 		for _, x := range e.Args {
-			parseWalkExpr(x, fn)
+			Walk(x, fn)
 		}
 	case *Index:
-		parseWalkExpr(e.X, fn)
+		Walk(e.X, fn)
 	}
 }
 

@@ -1,4 +1,4 @@
-package match
+package syntax
 
 import "fmt"
 
@@ -14,7 +14,8 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("query error at offset %d: %s", e.Offset, e.Msg)
 }
 
-func errAt(sp Span, format string, args ...any) *Error {
+// Errorf makes an Error covering sp, for the engine's semantic checks as well as the parser's.
+func Errorf(sp Span, format string, args ...any) *Error {
 	n := sp.End - sp.Start
 	if n < 1 {
 		n = 1
