@@ -1,9 +1,9 @@
 package serve
 
-// engine.go is the only file of pkg/serve that calls the query engine (pkg/match and pkg/scan's
-// run entry points), so that moving to the engine's new public API (#11) changes this file
-// alone. Everything else in the package sees compileQuery, (*compiled).run, queryErrorOf and the
-// preset helpers.
+// engine.go is the only file of pkg/serve that calls the query engine (pkg/match's Compile and
+// Run, its presets, pkg/match/syntax's query error), so that a change of the engine's API
+// changes this file alone. Everything else in the package sees compileQuery, (*compiled).run,
+// queryErrorOf and the preset helpers.
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/auditgrep/auditgrep/pkg/match"
+	"github.com/auditgrep/auditgrep/pkg/match/syntax"
 	"github.com/auditgrep/auditgrep/pkg/scan"
 )
 
@@ -25,29 +26,22 @@ type querySpec struct {
 
 // compiled is a query ready to run.
 type compiled struct {
-	spec querySpec
-	prog *match.Program
+	q *match.Query
 }
 
-// compileQuery parses and plans the query. Its error, when it is located in the text, renders
-// with queryErrorOf.
+// compileQuery compiles the query with its time range (which also bounds what the run reads,
+// like --start and --end). Its error, when it is located in the text, renders with
+// queryErrorOf.
 func compileQuery(spec querySpec) (*compiled, error) {
-	q, err := match.Parse(spec.Text)
+	q, err := match.Compile(spec.Text, match.Options{QueryStart: spec.Start, QueryEnd: spec.End})
 	if err != nil {
 		return nil, err
 	}
-	var mopts match.Options
-	// queryStartTime() and queryEndTime() read the range; an open end stays unbounded.
-	mopts.QueryStart, mopts.QueryEnd = spec.Start, spec.End
-	prog, err := match.Compile(q, mopts)
-	if err != nil {
-		return nil, err
-	}
-	return &compiled{spec: spec, prog: prog}, nil
+	return &compiled{q: q}, nil
 }
 
-func (c *compiled) columns() []string { return c.prog.Columns() }
-func (c *compiled) hasStats() bool    { return c.prog.HasStats() }
+func (c *compiled) columns() []string { return c.q.Columns() }
+func (c *compiled) hasStats() bool    { return c.q.HasStats() }
 
 // runOptions are the hooks and limits of one run.
 type runOptions struct {
@@ -62,58 +56,17 @@ type runOptions struct {
 }
 
 // runStats are the counters the statistics line prints.
-type runStats struct {
-	FilesRead, FilesSkipped, FilesFailed int64
-	InputErrors                          int64
-	RecordsScanned, RecordsMatched       int64
-	RowsOut                              int64
-	BytesCompressed, BytesRaw            int64
-}
+type runStats = match.RunStats
 
 // run reads files (a list of regular files, already checked to be inside the served paths) and
 // writes the result rows to w. It returns when the run is complete or ctx is done.
 func (c *compiled) run(ctx context.Context, files []string, w match.Writer, o runOptions) (runStats, error) {
-	x := match.NewExec(c.prog, w, match.ExecOptions{
-		Workers:      o.Workers,
-		KeepRaw:      o.KeepRaw,
-		OnInputError: o.OnInputError,
-		// What waits for an earlier file to be written stays small: the page has several runs.
-		PendingBytes: 16 << 20,
-	})
-	sopts := scan.Options{Workers: o.Workers, KeepStream: c.prog.KeepStream()}
-	if !c.spec.Start.IsZero() || !c.spec.End.IsZero() {
-		sopts.HasTimeRange, sopts.DropUntimed = true, true
-		sopts.TimeMin, sopts.TimeMax = minTimeMs, maxTimeMs
-		if !c.spec.Start.IsZero() {
-			sopts.TimeMin = c.spec.Start.UnixMilli()
-		}
-		if !c.spec.End.IsZero() {
-			sopts.TimeMax = c.spec.End.UnixMilli()
-		}
-	}
-	batch := x.Batch
+	ro := match.RunOptions{Workers: o.Workers, KeepRaw: o.KeepRaw, OnInputError: o.OnInputError}
 	if o.OnBatch != nil {
-		batch = func(wid int, b *scan.Batch) error {
-			o.OnBatch(b.CompressedBytes)
-			return x.Batch(wid, b)
-		}
+		ro.OnBatch = func(b *scan.Batch) { o.OnBatch(b.CompressedBytes) }
 	}
-	scanErr := scan.Scan(ctx, files, sopts, batch)
-	st, werr := x.Finish()
-	rs := runStats(st)
-	if werr != nil {
-		return rs, werr
-	}
-	if scanErr != nil && !errors.Is(scanErr, context.Canceled) {
-		return rs, scanErr
-	}
-	return rs, ctx.Err()
+	return c.q.Run(ctx, match.Input{Paths: files}, w, ro)
 }
-
-const (
-	minTimeMs = -1 << 62
-	maxTimeMs = 1<<62 - 1
-)
 
 // queryError is a query error located in the text, for the caret rendering.
 type queryError struct {
@@ -130,7 +83,7 @@ type queryError struct {
 // The rendering is the CLI's (cmd/auditgrep printQueryError), written twice only until #11 gives
 // the query error a home of its own (pkg/match/syntax) where both can share it.
 func queryErrorOf(text string, err error) (queryError, bool) {
-	var qe *match.Error
+	var qe *syntax.Error
 	if !errors.As(err, &qe) {
 		return queryError{}, false
 	}
@@ -181,5 +134,9 @@ func presetList() []presetInfo {
 
 // expandPreset fills a preset's parameters (quoted for where they stand) into its query.
 func expandPreset(name string, params map[string]string) (string, error) {
-	return match.ExpandPreset(name, params)
+	p, err := match.LookupPreset(name)
+	if err != nil {
+		return "", err
+	}
+	return p.Expand(params)
 }

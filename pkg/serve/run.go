@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/auditgrep/auditgrep/pkg/export"
+	"github.com/auditgrep/auditgrep/pkg/internal/jsonstr"
 	"github.com/auditgrep/auditgrep/pkg/match"
 )
 
@@ -174,6 +175,12 @@ func statsLine(st runStats, elapsed time.Duration) string {
 		st.FilesRead, st.FilesSkipped, st.FilesFailed, st.InputErrors, secs, float64(st.BytesRaw)/secs/1e6)
 }
 
+// rowEncoder is the part of the JSON lines writer that encodes one row on its own.
+type rowEncoder interface {
+	match.Writer
+	AppendRow(dst []byte, vals []match.Value, raw []byte) []byte
+}
+
 // pageStream is the match.Writer of a page run: it sends the first maxRows rows, counts them
 // all into the histogram, and interleaves the progress and the problems. Rows come from one
 // goroutine at a time; progress and problems from the scan's goroutines: mu orders them all.
@@ -189,7 +196,7 @@ type pageStream struct {
 
 	stats    bool
 	cols     []string
-	enc      match.RowEncoder
+	enc      rowEncoder
 	tsCol    int
 	present  []bool
 	maxRows  int
@@ -208,7 +215,7 @@ func (st *pageStream) Begin(cols []string) error {
 	st.cols = cols
 	st.present = make([]bool, len(cols))
 	// The JSON lines writer encodes the row values, so the page shows what --format json prints.
-	st.enc = export.NewJSON(io.Discard).(match.RowEncoder)
+	st.enc = export.NewJSON(io.Discard).(rowEncoder)
 	if err := st.enc.Begin(cols); err != nil {
 		return err
 	}
@@ -243,7 +250,7 @@ func (st *pageStream) Row(vals []match.Value, raw []byte) error {
 				b = append(b, `,"ts":`...)
 			}
 			b = append(b, sep)
-			b = match.AppendJSONString(b, st.cols[i])
+			b = jsonstr.Append(b, st.cols[i])
 			b = fmt.Appendf(b, ":%d", v.Ms())
 			sep = ','
 		}
@@ -273,14 +280,14 @@ func appendEvent(b []byte, raw []byte) []byte {
 		b = append(b, `{"cut":true,"bytes":`...)
 		b = fmt.Appendf(b, "%d", len(raw))
 		b = append(b, `,"message":`...)
-		b = match.AppendJSONString(b, string(raw[:maxEventBytes]))
+		b = jsonstr.Append(b, string(raw[:maxEventBytes]))
 		return append(b, '}')
 	}
 	t := bytes.TrimSpace(raw)
 	if len(t) > 1 && t[0] == '{' && json.Valid(t) {
 		return append(b, t...)
 	}
-	return match.AppendJSONString(b, string(raw))
+	return jsonstr.Append(b, string(raw))
 }
 
 func (st *pageStream) End() error {
