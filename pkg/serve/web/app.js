@@ -89,11 +89,13 @@ function chosenRoots() {
   return on.length === all.length ? [] : on;
 }
 
-// datetime-local values are read as UTC.
+// datetime-local values are read as UTC; the end is inclusive to the last millisecond of the
+// second (or minute) it names, like a date given to --end.
 function rangeValue(id) {
   const v = $(id).value;
   if (!v) return "";
-  return (v.length === 16 ? v + ":00" : v) + "Z";
+  const full = v.length === 16 ? v + (id === "end" ? ":59" : ":00") : v;
+  return full + (id === "end" && !full.includes(".") ? ".999Z" : "Z");
 }
 
 function setRange(startMs, endMs) {
