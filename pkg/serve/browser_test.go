@@ -63,25 +63,7 @@ func TestBrowser(t *testing.T) {
 		t.Fatal("the server printed no URL")
 	}
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(bin),
-		// Containers and CI run as root, where Chromium's sandbox cannot start.
-		chromedp.NoSandbox,
-		chromedp.WindowSize(1200, 760),
-		chromedp.Flag("disable-gpu", true),
-	)
-	actx, stopAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	bctx, stopBrowser := chromedp.NewContext(actx)
-	// Closing the browser context ends the browser; the allocator's cancel waits for the
-	// process to exit.
-	t.Cleanup(func() { stopBrowser(); stopAlloc() })
-	// A bound on the whole test so that a page that never finishes fails instead of hanging.
-	ctx, cancel := context.WithTimeout(bctx, 2*time.Minute)
-	defer cancel()
-	// The first Run starts the browser, on the context without the timeout (see chromedp.Run).
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("starting %s: %v", bin, err)
-	}
+	bctx, ctx := startBrowser(t, bin)
 
 	dlDir := t.TempDir()
 	// Download events come from the browser, where SetDownloadBehavior was set.
@@ -97,6 +79,19 @@ func TestBrowser(t *testing.T) {
 		}),
 		chromedp.Navigate(pageURL),
 		chromedp.WaitVisible(chromedp.CSS("#presets li")),
+		// A query error first: the caret rendering shows, and nothing runs.
+		chromedp.SetValue(chromedp.ID("query"), "filter verb = "),
+		chromedp.Click(chromedp.ID("run")),
+		chromedp.WaitVisible(chromedp.ID("queryError")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caret, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("queryError").textContent`))
+	if want := "query error at line 1, column 15: expected an expression, found the end of the query\n    filter verb = \n                  ^\n"; err != nil || caret != want {
+		t.Errorf("query error shown as %q (%v), want %q", caret, err, want)
+	}
+	err = chromedp.Do(ctx,
 		chromedp.SetValue(chromedp.ID("query"), query),
 		chromedp.Click(chromedp.ID("run")),
 		waitEnd,
@@ -198,6 +193,64 @@ func TestBrowser(t *testing.T) {
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// startBrowser starts a headless Chromium for the test and stops it (and waits for the process
+// to exit) at its end. bctx is the browser's context; ctx bounds the test's steps so that a page
+// that never gets there fails instead of hanging.
+func startBrowser(t *testing.T, bin string) (bctx, ctx context.Context) {
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(bin),
+		// Containers and CI run as root, where Chromium's sandbox cannot start.
+		chromedp.NoSandbox,
+		chromedp.WindowSize(1200, 760),
+		chromedp.Flag("disable-gpu", true),
+	)
+	actx, stopAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	bctx, stopBrowser := chromedp.NewContext(actx)
+	// Closing the browser context ends the browser; the allocator's cancel waits for the
+	// process to exit.
+	t.Cleanup(func() { stopBrowser(); stopAlloc() })
+	ctx, cancel := context.WithTimeout(bctx, 2*time.Minute)
+	t.Cleanup(cancel)
+	// The first Run starts the browser, on the context without the timeout (see chromedp.Run).
+	if err := chromedp.Do(bctx); err != nil {
+		t.Fatalf("starting %s: %v", bin, err)
+	}
+	return bctx, ctx
+}
+
+// TestBrowserCancel: the page's Cancel button, and leaving the page, stop the run on the server.
+// The run's first batch waits until the run's context ends, so the run is going on when the page
+// cancels it, and it can only finish by being canceled.
+func TestBrowserCancel(t *testing.T) {
+	bin := findBrowser()
+	if bin == "" {
+		t.Skip("no Chromium or Chrome binary on PATH (Debian: apt-get install chromium; .ci/run installs it): the end-to-end browser test cannot run")
+	}
+	s, results, _, _ := cancelSetup(t)
+	_, ctx := startBrowser(t, bin)
+	reading := chromedp.Poll[chromedp.Void](`document.getElementById("statusText").textContent.startsWith("Reading 30 file(s)")`)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(s.url("/", nil)),
+		chromedp.WaitVisible(chromedp.CSS("#presets li")),
+		chromedp.SetValue(chromedp.ID("query"), "fields n"),
+		chromedp.Click(chromedp.ID("run")),
+		reading,
+		chromedp.Click(chromedp.ID("cancel")),
+		chromedp.Poll[chromedp.Void](`document.getElementById("statusText").textContent.startsWith("Canceled")`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if r := <-results; !r.Canceled {
+		t.Errorf("Cancel: the run ended %+v", r)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("run")), reading, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
+	if r := <-results; !r.Canceled {
+		t.Errorf("leaving the page: the run ended %+v", r)
+	}
+}
 
 // screenshots saves the README's pictures: the events of a query with their histogram, and a
 // stats query by bin() as a chart.

@@ -750,7 +750,7 @@ func TestBusy(t *testing.T) {
 	}
 }
 
-// cancelSetup serves many files read one at a time; the run's first batch waits until the run
+// cancelSetup serves many files read one at a time; each run's first batch waits until the run
 // is canceled, so that the test knows the run was going on when it was canceled.
 func cancelSetup(t *testing.T) (*testServer, chan runResult, *int64, *sync.Mutex) {
 	dir := t.TempDir()
@@ -761,10 +761,12 @@ func cancelSetup(t *testing.T) (*testServer, chan runResult, *int64, *sync.Mutex
 	results := make(chan runResult, 1)
 	var batches int64
 	var mu sync.Mutex
+	started := map[context.Context]bool{}
 	s.hooks.batch = func(ctx context.Context) {
 		mu.Lock()
 		batches++
-		first := batches == 1
+		first := !started[ctx]
+		started[ctx] = true
 		mu.Unlock()
 		if first {
 			<-ctx.Done()
