@@ -3,6 +3,7 @@ package serve
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -189,7 +190,8 @@ type pageStream struct {
 	mu      sync.Mutex
 	w       io.Writer
 	fl      http.Flusher
-	buf     []byte
+	buf     []byte // the message being sent
+	rowBuf  []byte // Row's encoding
 	err     error
 	flushed time.Time
 	sentAt  time.Time // the last progress message
@@ -227,24 +229,45 @@ func (st *pageStream) Begin(cols []string) error {
 	return st.err
 }
 
-func (st *pageStream) Row(vals []match.Value, raw []byte) error {
-	st.mu.Lock()
-	defer st.mu.Unlock()
+// Rows reach the page through AppendRow and WriteEncoded, so that the engine encodes them on
+// its workers straight from the input buffers instead of cloning every row (it does so for the
+// writers that have these two methods, as pkg/export's JSON writer does): a page run then needs
+// about the memory of `--format json`. A query whose rows are collected first (sort, dedup,
+// stats) calls Row, which goes the same way.
+//
+// A row is encoded as a record: its length (uint32), @timestamp in ms (int64) and whether it has
+// one (byte), one byte per column saying whether the value is present, the `"row":...` part of
+// the message (uint32 length, bytes) and the event's original message (uint32 length, bytes;
+// noRaw for none). WriteEncoded does the rest for the rows the page is sent: the event's JSON
+// and the discovered fields.
+
+const noRaw = ^uint32(0)
+
+// AppendRow encodes one row; the engine calls it concurrently, after Begin.
+func (st *pageStream) AppendRow(b []byte, vals []match.Value, raw []byte) []byte {
+	start := len(b)
+	b = binary.LittleEndian.AppendUint32(b, 0)
+	var ts int64
+	var hasTS byte
 	if st.tsCol >= 0 && st.tsCol < len(vals) && vals[st.tsCol].Kind == match.Time {
-		st.hist.add(vals[st.tsCol].Ms())
+		ts, hasTS = vals[st.tsCol].Ms(), 1
 	}
-	if st.shown >= int64(st.maxRows) {
-		return st.err
+	b = binary.LittleEndian.AppendUint64(b, uint64(ts))
+	b = append(b, hasTS)
+	for i := range st.cols {
+		p := byte(0)
+		if i < len(vals) && vals[i].Kind != match.Absent {
+			p = 1
+		}
+		b = append(b, p)
 	}
-	b := st.buf[:0]
-	b = append(b, `{"type":"row","n":`...)
-	b = fmt.Appendf(b, "%d", st.shown)
+	lenAt := len(b)
+	b = binary.LittleEndian.AppendUint32(b, 0)
 	b = append(b, `,"row":`...)
-	b = bytes.TrimRight(st.enc.AppendRow(b, vals, raw), "\n")
+	b = bytes.TrimRight(st.enc.AppendRow(b, vals, nil), "\n")
 	// Times as epoch milliseconds too, for the charts.
 	sep := byte('{')
 	for i, v := range vals {
-		st.present[i] = v.Kind != match.Absent
 		if v.Kind == match.Time && i < len(st.cols) {
 			if sep == '{' {
 				b = append(b, `,"ts":`...)
@@ -258,15 +281,68 @@ func (st *pageStream) Row(vals []match.Value, raw []byte) error {
 	if sep == ',' {
 		b = append(b, '}')
 	}
-	if raw != nil {
-		b = append(b, `,"event":`...)
-		b = appendEvent(b, raw)
+	binary.LittleEndian.PutUint32(b[lenAt:], uint32(len(b)-lenAt-4))
+	if raw == nil {
+		b = binary.LittleEndian.AppendUint32(b, noRaw)
+	} else {
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(raw)))
+		b = append(b, raw...)
 	}
-	b = append(b, "}\n"...)
-	st.buf = b
-	st.fields.addRow(st.cols, st.present[:len(vals)], raw)
-	st.shown++
-	st.writeLocked(b)
+	binary.LittleEndian.PutUint32(b[start:], uint32(len(b)-start-4))
+	return b
+}
+
+// WriteEncoded takes rows encoded by AppendRow, in output order.
+func (st *pageStream) WriteEncoded(b []byte) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.writeEncodedLocked(b)
+}
+
+func (st *pageStream) Row(vals []match.Value, raw []byte) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.rowBuf = st.AppendRow(st.rowBuf[:0], vals, raw)
+	return st.writeEncodedLocked(st.rowBuf)
+}
+
+func (st *pageStream) writeEncodedLocked(b []byte) error {
+	le := binary.LittleEndian
+	for len(b) >= 4 {
+		n := int(le.Uint32(b))
+		rec := b[4 : 4+n]
+		b = b[4+n:]
+		if rec[8] == 1 {
+			st.hist.add(int64(le.Uint64(rec)))
+		}
+		if st.shown >= int64(st.maxRows) {
+			continue
+		}
+		present := rec[9 : 9+len(st.cols)]
+		rec = rec[9+len(st.cols):]
+		pl := int(le.Uint32(rec))
+		part := rec[4 : 4+pl]
+		rec = rec[4+pl:]
+		var raw []byte
+		if rl := le.Uint32(rec); rl != noRaw {
+			raw = rec[4 : 4+int(rl)]
+		}
+		m := st.buf[:0]
+		m = fmt.Appendf(m, `{"type":"row","n":%d`, st.shown)
+		m = append(m, part...)
+		if raw != nil {
+			m = append(m, `,"event":`...)
+			m = appendEvent(m, raw)
+		}
+		m = append(m, "}\n"...)
+		st.buf = m
+		for i, p := range present {
+			st.present[i] = p == 1
+		}
+		st.fields.addRow(st.cols, st.present, raw)
+		st.shown++
+		st.writeLocked(m)
+	}
 	if time.Since(st.flushed) > 100*time.Millisecond {
 		st.flushLocked()
 	}
@@ -362,3 +438,9 @@ func (st *pageStream) flushLocked() {
 		st.fl.Flush()
 	}
 }
+
+// The engine takes the encoded path for writers with these methods (see AppendRow).
+var _ interface {
+	AppendRow(dst []byte, vals []match.Value, raw []byte) []byte
+	WriteEncoded(b []byte) error
+} = (*pageStream)(nil)
