@@ -86,6 +86,7 @@ async function init() {
 function chosenRoots() {
   const all = [...$("roots").querySelectorAll("input")];
   const on = all.filter((c) => c.checked).map((c) => c.dataset.root);
+  if (on.length === 0) return null;
   return on.length === all.length ? [] : on;
 }
 
@@ -211,6 +212,10 @@ async function run() {
   const query = $("query").value;
   const body = { query, start: rangeValue("start"), end: rangeValue("end"), roots: chosenRoots() };
   resetResult(query);
+  if (body.roots === null) {
+    showError({ error: "No path is chosen: tick at least one of the paths in the header." });
+    return;
+  }
   const controller = new AbortController();
   current = { controller, id: null };
   setRunning(true);
