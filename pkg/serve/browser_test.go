@@ -158,6 +158,11 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("event view (%v):\n%s", err, evText)
 	}
 
+	// A discovered field joins the query's fields command.
+	if q := eval(`[...document.querySelectorAll("#fields li")].find(l => l.lastChild.textContent === "verb").click(), document.getElementById("query").value`); !strings.HasPrefix(q, "fields @logStream, @timestamp, @message, verb\n| filter") {
+		t.Errorf("after clicking the field verb, the query is:\n%s", q)
+	}
+
 	// The CSV download: the whole result, through the browser.
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("eventClose")), chromedp.Click(chromedp.ID("dlCSV"))); err != nil {
 		t.Fatal(err)
