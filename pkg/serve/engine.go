@@ -22,6 +22,8 @@ import (
 type querySpec struct {
 	Text       string
 	Start, End time.Time
+	// LogGroup and Account fill @log where the input does not carry it (--log-group, --account).
+	LogGroup, Account string
 }
 
 // compiled is a query ready to run.
@@ -33,7 +35,8 @@ type compiled struct {
 // like --start and --end). Its error, when it is located in the text, renders with
 // queryErrorOf.
 func compileQuery(spec querySpec) (*compiled, error) {
-	q, err := match.Compile(spec.Text, match.Options{QueryStart: spec.Start, QueryEnd: spec.End})
+	q, err := match.Compile(spec.Text, match.Options{QueryStart: spec.Start, QueryEnd: spec.End,
+		LogGroup: spec.LogGroup, Account: spec.Account})
 	if err != nil {
 		return nil, err
 	}

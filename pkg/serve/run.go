@@ -43,7 +43,7 @@ func (s *Server) prepare(w http.ResponseWriter, req runRequest) (*compiled, []ro
 		writeJSON(w, http.StatusBadRequest, errorJSON{Error: "no query given"})
 		return nil, nil, false
 	}
-	spec := querySpec{Text: req.Query}
+	spec := querySpec{Text: req.Query, LogGroup: s.cfg.LogGroup, Account: s.cfg.Account}
 	var err error
 	if spec.Start, err = parseTime(req.Start); err != nil {
 		writeJSON(w, http.StatusBadRequest, errorJSON{Error: "start: " + err.Error()})

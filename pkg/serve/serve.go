@@ -50,6 +50,9 @@ type Config struct {
 	MaxRuns int
 	// Workers is the number of files each run reads at once (default: all cores).
 	Workers int
+	// LogGroup and Account fill @log where the input does not carry it, as the CLI's
+	// --log-group and --account do.
+	LogGroup, Account string
 	// Version goes into the page and into Parquet downloads' metadata.
 	Version string
 }

@@ -626,6 +626,16 @@ func TestPathEscapes(t *testing.T) {
 	}
 }
 
+// TestLogGroup: @log is filled from the configuration where the input does not carry it, as the
+// CLI's --log-group and --account do.
+func TestLogGroup(t *testing.T) {
+	s := newTestServer(t, Config{Paths: []string{filepath.Join(testExport, "raw", "audit.log")}, LogGroup: "/aws/eks/demo/cluster", Account: "123456789012"})
+	_, ms := s.runPage(t, runRequest{Query: "fields @log | limit 1"})
+	if got := rowLines(t, ms); len(got) != 1 || got[0] != `{"@log":"123456789012:/aws/eks/demo/cluster"}` {
+		t.Errorf("rows %v", got)
+	}
+}
+
 func TestNewRefuses(t *testing.T) {
 	for _, paths := range [][]string{nil, {"-"}, {filepath.Join(t.TempDir(), "missing")}} {
 		if _, err := New(Config{Paths: paths}); err == nil {
