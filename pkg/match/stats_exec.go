@@ -12,6 +12,18 @@ type group struct {
 	// first is the input position of the group's first event: groups are output in that order
 	// when the query does not sort, which is the same for any split of the input.
 	first uint64
+	// seq orders groups whose first event is the same one (an event that unnest or parse ...
+	// multi made several rows of): the order the table created them in. Groups of one event are
+	// always created by one table, so seqs of different tables are never compared.
+	seq uint64
+}
+
+// before reports whether g comes before h in first-seen order.
+func (g *group) before(h *group) bool {
+	if g.first != h.first {
+		return g.first < h.first
+	}
+	return g.seq < h.seq
 }
 
 // groupTable holds one worker's partial aggregates for one stats stage.
@@ -20,6 +32,8 @@ type groupTable struct {
 	m      map[string]*group
 	keyBuf []byte
 	vals   []Value
+	// n counts the groups the table has created, for group.seq.
+	n uint64
 }
 
 func newGroupTable(st *statsStage) *groupTable {
@@ -33,7 +47,8 @@ func (t *groupTable) add(r *rowState) {
 	t.keyBuf = appendGroupKey(t.keyBuf[:0], t.vals)
 	g := t.m[string(t.keyBuf)]
 	if g == nil {
-		g = &group{keys: make([]Value, len(t.vals)), states: make([]aggFunc, len(t.st.aggs)), first: r.ord}
+		g = &group{keys: make([]Value, len(t.vals)), states: make([]aggFunc, len(t.st.aggs)), first: r.ord, seq: t.n}
+		t.n++
 		for i, v := range t.vals {
 			g.keys[i] = v.Clone()
 		}
@@ -78,6 +93,9 @@ func appendGroupKey(b []byte, vals []Value) []byte {
 
 // mergeGroup folds the group og (whose key is key) into t.
 func (t *groupTable) mergeGroup(key []byte, og *group) {
+	// Partials list their groups in first-seen order: reading order numbers them.
+	og.seq = t.n
+	t.n++
 	g := t.m[string(key)]
 	if g == nil {
 		t.m[string(key)] = og
@@ -86,8 +104,8 @@ func (t *groupTable) mergeGroup(key []byte, og *group) {
 	for i := range g.states {
 		g.states[i].merge(og.states[i])
 	}
-	if og.first < g.first {
-		g.first = og.first
+	if og.before(g) {
+		g.first, g.seq = og.first, og.seq
 	}
 }
 
@@ -103,7 +121,9 @@ func (t *groupTable) merge(o *groupTable) {
 			g.states[i].merge(og.states[i])
 		}
 		if og.first < g.first {
-			g.first = og.first
+			// The seq goes with the first event: it orders g among that event's groups,
+			// which are all in o.
+			g.first, g.seq = og.first, og.seq
 		}
 	}
 }
@@ -115,10 +135,11 @@ func (t *groupTable) rows(p *Query) []*rowState {
 	for _, g := range t.m {
 		groups = append(groups, g)
 	}
-	sort.Slice(groups, func(i, j int) bool { return groups[i].first < groups[j].first })
+	sort.Slice(groups, func(i, j int) bool { return groups[i].before(groups[j]) })
 	st := t.st
 	n := len(st.out.names)
 	out := make([]*rowState, 0, len(groups))
+	post := opsRun{ops: st.postOps, fork: copyRow, emit: func(r *rowState) { out = append(out, r) }}
 	for i, g := range groups {
 		r := &rowState{p: p, vars: make([]Value, n), set: make([]bool, n), aggs: make([]Value, len(g.states)), ord: uint64(i)}
 		copy(r.vars, g.keys)
@@ -132,30 +153,9 @@ func (t *groupTable) rows(p *Query) []*rowState {
 			r.vars[it.slot] = it.fn(r)
 			r.set[it.slot] = true
 		}
-		if runPostOps(r, st.postOps) {
-			out = append(out, r)
-		}
+		post.run(r, 0)
 	}
 	return out
-}
-
-// runPostOps applies filters and fields computed after a stats; it reports whether the row stays.
-func runPostOps(r *rowState, ops []rowOp) bool {
-	for i := range ops {
-		op := &ops[i]
-		switch op.kind {
-		case opFilter:
-			if !op.cond(r).Truthy() {
-				return false
-			}
-		case opSet:
-			for _, s := range op.sets {
-				r.vars[s.slot] = s.fn(r)
-				r.set[s.slot] = true
-			}
-		}
-	}
-	return true
 }
 
 func (x *executor) finishStats() []outRow {
