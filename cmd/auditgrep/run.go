@@ -61,6 +61,7 @@ type cli struct {
 
 	Convert convertCmd `cmd:"" help:"Write the inputs as a partitioned Parquet dataset for SQL engines: auditgrep convert -o DIR PATH..."`
 	DDL     ddlCmd     `cmd:"" name:"ddl" help:"Print the CREATE TABLE (or view) of a converted dataset for athena, trino, spark or duckdb."`
+	Serve   serveCmd   `cmd:"" help:"Start the web console over the exports: auditgrep serve PATH... prints the URL to open."`
 
 	Completion kongcompletion.Completion `cmd:"" help:"Print how to turn on tab completion for bash, zsh or fish (-c: the code itself)."`
 }
@@ -186,6 +187,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return c.Convert.run(e)
 	case "ddl <LOCATION>":
 		return c.DDL.run(e)
+	case "serve <PATH>":
+		return c.Serve.run(e)
 	default:
 		n := c.Query.run(e)
 		if ctx.Err() != nil {
