@@ -343,3 +343,21 @@ func TestAPISurface(t *testing.T) {
 }
 
 var _ io.Writer = (*bytes.Buffer)(nil)
+
+// A truncated event (CloudWatch cuts events at 256 KiB) has no fields, whichever fields the
+// query reads: the fast path that stops after the wanted fields must not read them from the
+// valid prefix.
+func TestAPITruncatedEventHasNoFields(t *testing.T) {
+	whole := `{"kind":"Event","verb":"list","responseStatus":{"code":503},"requestObject":{"big":"` + strings.Repeat("x", 100) + `"}}`
+	events := []string{whole, whole[:len(whole)-20]}
+	for _, tc := range []struct{ q, want string }{
+		{`stats count(*) as n by verb`, "{\"verb\":\"list\",\"n\":1}\n{\"n\":1}\n"},
+		{`stats count(*) as n by responseStatus.code`, "{\"responseStatus.code\":503,\"n\":1}\n{\"n\":1}\n"},
+		{`filter responseStatus.code = 503 | stats count(*) as n`, "{\"n\":1}\n"},
+	} {
+		q := mustCompile(t, tc.q, match.Options{})
+		if got := jsonRun(t, q, match.Input{Events: events}, match.RunOptions{}); got != tc.want {
+			t.Errorf("%s:\n%s\nwant\n%s", tc.q, got, tc.want)
+		}
+	}
+}

@@ -39,8 +39,8 @@ const jsonMaxDepth = 10000
 // wanted name has been found, and subtrees no wanted name lies under are skipped by only
 // counting brackets and finding string ends (no check of commas, colons, literals, control
 // characters or escapes in them). So a message whose prefix is valid and holds all wanted fields
-// is accepted even when its tail is invalid or truncated, and garbage inside a skipped subtree
-// may go unnoticed. Everything actually read (keys on the way, wanted values) is fully checked.
+// is accepted even when its tail is invalid, and garbage inside a skipped subtree may go
+// unnoticed; a truncated message (one that does not end in '}') is refused like in a full parse. Everything actually read (keys on the way, wanted values) is fully checked.
 // A full parse (want == nil) always validates the whole message.
 var jsonStrictValidate = false
 
@@ -160,7 +160,14 @@ func (f *jsonFields) parse(msg []byte, want *jsonPathSet) bool {
 	} else {
 		ok = f.wantObject(want.root(), 1)
 		if ok && f.done {
-			return true // Fast path - every wanted name found; the tail is not read.
+			// Fast path - every wanted name found; the tail is not read. A truncated event
+			// (CloudWatch cuts events at 256 KiB) still has no fields, as in a full parse: its
+			// last byte is not the closing brace, which costs a look at the end to see.
+			if jsonEndsObject(f.msg) {
+				return true
+			}
+			f.clearFields()
+			return false
 		}
 	}
 	if ok {
@@ -171,6 +178,20 @@ func (f *jsonFields) parse(msg []byte, want *jsonPathSet) bool {
 		f.clearFields()
 	}
 	return ok
+}
+
+// jsonEndsObject reports whether the last byte of msg that is not JSON white space is '}'.
+func jsonEndsObject(msg []byte) bool {
+	for i := len(msg) - 1; i >= 0; i-- {
+		switch msg[i] {
+		case ' ', '\t', '\n', '\r':
+			continue
+		case '}':
+			return true
+		}
+		return false
+	}
+	return false
 }
 
 func (f *jsonFields) reset(msg []byte, want *jsonPathSet) {

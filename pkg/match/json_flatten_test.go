@@ -413,10 +413,22 @@ func TestJSONFlattenWant(t *testing.T) {
 	}
 	jsonStrictValidate = false
 
-	// Early exit: the tail is not read (non-strict); strict mode rejects it.
+	// Early exit: a truncated event (no closing brace) has no fields, as in a full parse,
+	// whichever fields the query reads.
 	var fw jsonFields
-	tail := []byte(`{"verb":"get","@timestamp":"t","requestObject":{"x":` + strings.Repeat("[", 50) + `"unterminated`)
 	ps := newJSONPathSet([]string{"verb", "@@timestamp"})
+	truncated := []byte(`{"verb":"get","@timestamp":"t","requestObject":{"x":` + strings.Repeat("[", 50) + `"unterminated`)
+	if fw.parse(truncated, ps) || fw.len() != 0 {
+		t.Fatalf("early exit over a truncated event: parse true or %d fields", fw.len())
+	}
+	for _, cut := range []int{30, 60, 100} {
+		if fw.parse(truncated[:cut], ps) {
+			t.Errorf("event cut at %d parsed", cut)
+		}
+	}
+	// The tail after the wanted fields is not read (non-strict) when the event is whole; strict
+	// mode rejects the invalid tail.
+	tail := []byte(`{"verb":"get","@timestamp":"t","requestObject":{"x":` + strings.Repeat("[", 50) + `"unterminated}`)
 	if !fw.parse(tail, ps) || fw.len() != 2 {
 		t.Fatalf("early exit: parse failed, %d fields", fw.len())
 	}
