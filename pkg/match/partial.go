@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
-	"slices"
 	"strings"
 	"time"
 )
@@ -258,22 +257,11 @@ func (x *executor) FinishPartial() (RunStats, error) {
 		for _, wk := range x.workers[1:] {
 			t.merge(wk.groups)
 		}
-		groups := make([]*group, 0, len(t.m))
-		for _, g := range t.m {
-			groups = append(groups, g)
-		}
 		// In first-seen order, so that the same shard writes the same bytes.
-		slices.SortFunc(groups, func(a, b *group) int {
-			switch {
-			case a.first < b.first:
-				return -1
-			case a.first > b.first:
-				return 1
-			}
-			return 0
-		})
-		for _, g := range groups {
-			e.group(g)
+		var g group
+		for _, i := range t.order() {
+			t.group(i, &g)
+			e.group(&g)
 			if e.err != nil {
 				return x.stats, e.err
 			}
@@ -481,7 +469,6 @@ func (ps *Partials) Merge(p *Query, w Writer, keepRaw bool) (RunStats, error) {
 func (x *executor) mergeOne(s PartialSource, wk *worker, keepRaw bool) error {
 	d := newPdec(bufio.NewReaderSize(io.NewSectionReader(s.R, 0, s.Size), 1<<16))
 	d.header()
-	var key []byte
 	for d.err == nil {
 		switch tag := d.byte1(); tag {
 		case 'E':
@@ -492,23 +479,7 @@ func (x *executor) mergeOne(s PartialSource, wk *worker, keepRaw bool) error {
 				d.fail(errors.New("group in a partial of rows"))
 				break
 			}
-			g := &group{keys: d.values(), states: make([]aggFunc, len(t.st.aggs))}
-			g.first = d.uvarint()
-			if d.err == nil && len(g.keys) != len(t.st.keys) {
-				d.fail(errors.New("group of another stats"))
-			}
-			for i, a := range t.st.aggs {
-				st, err := a.def.newFn(a.params)
-				if err != nil {
-					return err
-				}
-				st.decode(d)
-				g.states[i] = st
-			}
-			if d.err == nil {
-				key = appendGroupKey(key[:0], g.keys)
-				t.mergeGroup(key, g)
-			}
+			t.decodeGroup(d)
 		case 'R':
 			r := d.row()
 			if d.err != nil {

@@ -226,6 +226,12 @@ func (d *pdec) value(depth int) Value {
 	v.JSON = fl&valJSON != 0
 	v.Str = d.str()
 	v.Num = d.f64()
+	d.valueRest(&v, fl, depth)
+	return v
+}
+
+// valueRest reads what follows a value's number: its elements and keys, as flags fl say.
+func (d *pdec) valueRest(v *Value, fl byte, depth int) {
 	if fl&valElems != 0 {
 		n := d.count()
 		v.Elems = make([]Value, 0, min(n, 1024))
@@ -240,7 +246,6 @@ func (d *pdec) value(depth int) Value {
 			v.Keys = append(v.Keys, d.str())
 		}
 	}
-	return v
 }
 
 func (d *pdec) values() []Value {
