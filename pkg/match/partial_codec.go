@@ -271,8 +271,7 @@ func (s *exactSum) encode(e *penc) {
 		return
 	}
 	e.bool1(true)
-	s.normalize()
-	for _, l := range s.acc {
+	for _, l := range s.limbs() {
 		e.varint(l)
 	}
 }
@@ -286,14 +285,15 @@ func (s *exactSum) decode(d *pdec) {
 		s.acc = nil
 		return
 	}
-	s.acc = new([accLimbs]int64)
-	for i := range s.acc {
+	var full [accLimbs]int64
+	for i := range full {
 		l := d.varint()
 		if i < accLimbs-1 && (l < 0 || l > accLimbMask) {
 			d.fail(errors.New("sum limb out of range"))
 		}
-		s.acc[i] = l
+		full[i] = l
 	}
+	s.setLimbs(&full)
 }
 
 func (a *countAgg) encode(e *penc) { e.varint(a.n) }
