@@ -381,6 +381,59 @@ func (t *groupTable) group(i uint32, g *group) {
 	g.first = t.first[i]
 }
 
+// fillRow sets r, a row of the stage's output scope, to group g's keys, aggregates and items.
+func (t *groupTable) fillRow(g uint32, r *rowState) {
+	t.keys(g, r.vars[:0])
+	for j := range t.st.keys {
+		r.set[j] = true
+	}
+	for j, c := range t.cols {
+		r.aggs[j] = c.at(g).result()
+	}
+	for _, it := range t.st.items {
+		r.vars[it.slot] = it.fn(r)
+		r.set[it.slot] = true
+	}
+}
+
+// streamStats writes the rows of a query with one stats and no sort or dedup as it makes them,
+// in first-seen order, from one reused row: the output of a million groups is never held.
+func (x *executor) streamStats() error {
+	t := x.workers[0].groups
+	for _, wk := range x.workers[1:] {
+		t.merge(wk.groups)
+	}
+	n := len(t.st.out.names)
+	vars, set, aggs := make([]Value, n), make([]bool, n), make([]Value, len(t.cols))
+	vals := make([]Value, len(x.p.colFns))
+	for i, g := range t.order() {
+		if x.p.limit > 0 && x.stats.RowsOut >= int64(x.p.limit) {
+			break
+		}
+		clear(vars)
+		clear(set)
+		r := &rowState{p: x.p, vars: vars, set: set, aggs: aggs, ord: uint64(i)}
+		t.fillRow(g, r)
+		if !runPostOps(r, t.st.postOps) {
+			continue
+		}
+		for j, f := range x.p.colFns {
+			vals[j] = f(r)
+		}
+		if !x.begun {
+			x.begun = true
+			if err := x.w.Begin(x.p.cols); err != nil {
+				return err
+			}
+		}
+		if err := x.w.Row(vals, nil); err != nil {
+			return err
+		}
+		x.stats.RowsOut++
+	}
+	return nil
+}
+
 // rows turns the groups into rows of the stage's output scope, in first-seen order, and runs
 // the stage's post-stats operations on them.
 func (t *groupTable) rows(p *Query) []*rowState {
@@ -389,17 +442,7 @@ func (t *groupTable) rows(p *Query) []*rowState {
 	out := make([]*rowState, 0, t.len())
 	for i, g := range t.order() {
 		r := &rowState{p: p, vars: make([]Value, n), set: make([]bool, n), aggs: make([]Value, len(t.cols)), ord: uint64(i)}
-		t.keys(g, r.vars[:0])
-		for j := range st.keys {
-			r.set[j] = true
-		}
-		for j, c := range t.cols {
-			r.aggs[j] = c.at(g).result()
-		}
-		for _, it := range st.items {
-			r.vars[it.slot] = it.fn(r)
-			r.set[it.slot] = true
-		}
+		t.fillRow(g, r)
 		if runPostOps(r, st.postOps) {
 			out = append(out, r)
 		}
