@@ -267,13 +267,12 @@ func (s *exactSum) merge(o *exactSum) {
 	s.addSmall(o.small)
 }
 
-// limbs is the whole normalized accumulator (zero when acc is nil).
-func (s *exactSum) limbs() *[accLimbs]int64 {
-	var full [accLimbs]int64
+// limbs sets full to the whole normalized accumulator (zero when acc is nil).
+func (s *exactSum) limbs(full *[accLimbs]int64) {
+	*full = [accLimbs]int64{}
 	s.normalize()
 	copy(full[s.lo:], s.acc)
 	carry(full[:])
-	return &full
 }
 
 // setLimbs sets acc from a whole normalized accumulator, keeping the limbs in use.
@@ -335,6 +334,14 @@ func (s *exactSum) quo(n int64) float64 {
 	if s.acc == nil && s.small >= -(1<<53) && s.small <= 1<<53 {
 		return float64(s.small) / float64(n) // both exact: one correct rounding
 	}
+	if f, ok := s.quoShort(n); ok {
+		return f
+	}
+	return s.quoBig(n)
+}
+
+// quoBig is quo with big numbers.
+func (s *exactSum) quoBig(n int64) float64 {
 	t := s.scaled()
 	num := new(big.Float).SetInt(t) // exact: precision = bit length
 	q := new(big.Float).SetPrec(53).SetMode(big.ToNearestEven)
@@ -342,6 +349,41 @@ func (s *exactSum) quo(n int64) float64 {
 	q.SetMantExp(q, -sumScale)
 	f, _ := q.Float64()
 	return f
+}
+
+// quoShort is quo for a sum held in at most two limbs of acc (values of similar magnitude,
+// as a group's usually are), without big numbers: the limbs make an integer m < 2^53 scaled by
+// 2^(32*lo-1074), m/n rounds once, and scaling by a power of two is exact unless the result is
+// subnormal or overflows, when it reports false.
+func (s *exactSum) quoShort(n int64) (float64, bool) {
+	if s.small != 0 || s.acc == nil || n > 1<<53 {
+		return 0, false
+	}
+	s.normalize()
+	a := s.acc
+	lo := int(s.lo)
+	for len(a) > 1 && a[0] == 0 {
+		a, lo = a[1:], lo+1
+	}
+	for len(a) > 1 && a[len(a)-1] == 0 {
+		a = a[:len(a)-1]
+	}
+	if len(a) > 2 {
+		return 0, false
+	}
+	m := a[0]
+	if len(a) == 2 {
+		if hi := a[1]; hi >= 1<<20 || hi < -(1<<20) {
+			return 0, false
+		} else {
+			m += hi << accLimbBits
+		}
+	}
+	f := math.Ldexp(float64(m)/float64(n), lo*accLimbBits-sumScale)
+	if math.IsInf(f, 0) || (f != 0 && math.Abs(f) < 0x1p-1022) {
+		return 0, false
+	}
+	return f, true
 }
 
 // numArg is the numeric reading of an aggregate's argument (toNumber), or false to skip it.
