@@ -160,6 +160,7 @@ func (p *Query) Run(ctx context.Context, in Input, w Writer, ro RunOptions) (Run
 // Partials.Merge completes. h names the run and the shard; ro.Scan's file range is set from h.
 func (p *Query) RunPartial(ctx context.Context, in Input, out io.Writer, h PartialHeader, ro RunOptions) (RunStats, error) {
 	h.SetOptions(p.opts)
+	h.Now = p.evalEnv.Now.UnixMilli()
 	if h.Query == "" {
 		h.Query = p.q.Text
 	}

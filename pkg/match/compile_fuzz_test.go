@@ -16,6 +16,9 @@ func FuzzCompile(f *testing.F) {
 		"parse @message /user=(?<u>\\S+)/ | stats count_distinct(u) as n by bin(1h) as t | filter n > 1",
 		"stats count(*) as c by verb | stats max(c) | sort c desc",
 		"dedup user.username | unnest user.groups into g | display g",
+		"parse @message logfmt as lf | filter lf.level = \"error\" | stats count(*) by lf.host | sort count(*) desc",
+		"parse @message csv as a, b | parse b /(\\d+)/ as n multi | fields formatDate(@timestamp, \"%F\", \"UTC\") as d, md5(a) as h",
+		"fields parseDate(x, \"yyyy-MM-dd'T'HH:mm:ssXXX\") as t | stats max(t) by bin(1h) | sort max(t)",
 	} {
 		f.Add(s)
 	}

@@ -185,7 +185,7 @@ type compiler struct {
 func (c *compiler) expr(e syntax.Expr) (evalFn, error) {
 	switch e := e.(type) {
 	case *syntax.Field:
-		return c.field(e.Name), nil
+		return c.fieldPath(e.Name, e.Path), nil
 	case *syntax.StrLit:
 		v := Str(e.Val)
 		return func(*rowState) Value { return v }, nil
@@ -233,7 +233,38 @@ func (c *compiler) expr(e syntax.Expr) (evalFn, error) {
 	return nil, syntax.Errorf(e.Pos(), "BUG: unhandled expression %T", e)
 }
 
-func (c *compiler) field(name string) evalFn {
+// field reads a field by its flattened name (the segments joined with ".").
+func (c *compiler) field(name string) evalFn { return c.fieldPath(name, strings.Split(name, ".")) }
+
+// fieldPath reads a field. A name the query defines is read from its slot; so is a path under
+// one, such as lf.level after parse ... logfmt as lf or j.status after fields jsonParse(x) as
+// j (the docs' "dot access operator (map.attribute)"), when the defined value is a map or list.
+// Otherwise the name is the input's (a discovered JSON field), as before the name was defined.
+func (c *compiler) fieldPath(name string, path []string) evalFn {
+	if _, ok := c.sc.lookup(name); !ok {
+		for k := len(path) - 1; k >= 1; k-- {
+			base := strings.Join(path[:k], ".")
+			if _, ok := c.sc.lookup(base); !ok {
+				continue
+			}
+			bf, keys := c.plainField(base), path[k:]
+			full := c.plainField(name)
+			return func(r *rowState) Value {
+				v := bf(r)
+				if v.Kind != Map && v.Kind != List {
+					return full(r)
+				}
+				for _, key := range keys {
+					v = jsonIndex(v, key)
+				}
+				return v
+			}
+		}
+	}
+	return c.plainField(name)
+}
+
+func (c *compiler) plainField(name string) evalFn {
 	if i, ok := c.sc.lookup(name); ok {
 		if !c.sc.input {
 			return func(r *rowState) Value { return r.vars[i] }
@@ -410,6 +441,21 @@ func (c *compiler) in(e *syntax.In) (evalFn, error) {
 	}, nil
 }
 
+// engineFuncs are the functions the compiler provides itself (call), not the function table.
+var engineFuncs = map[string]bool{"bin": true, "jsonparse": true, "jsonstringify": true, "jsonarraysize": true, "jsonarraycontains": true}
+
+// knownFuncNames lists every function name, in its documented spelling, for "did you mean".
+func knownFuncNames() []string {
+	names := []string{"bin", "jsonParse", "jsonStringify", "jsonArraySize", "jsonArrayContains"}
+	names = append(names, syntax.Aggregates...)
+	for _, list := range [][]*funcDef{numericFuncs, generalFuncs, stringFuncs, timeFuncs, dateFuncs, ipFuncs} {
+		for _, d := range list {
+			names = append(names, d.name)
+		}
+	}
+	return names
+}
+
 func (c *compiler) call(e *syntax.Call) (evalFn, error) {
 	name := strings.ToLower(e.Name)
 	if lookupAgg(name) != nil {
@@ -419,6 +465,22 @@ func (c *compiler) call(e *syntax.Call) (evalFn, error) {
 			}
 		}
 		return nil, syntax.Errorf(e.Sp, "%s() is an aggregate function: it can only be used in stats", e.Name)
+	}
+	if !engineFuncs[name] && lookupFunc(name) == nil {
+		if k := syntax.Suggest(e.Name, knownFuncNames()); k != "" {
+			return nil, syntax.Errorf(e.Sp, "unknown function %s(): did you mean %s()?", e.Name, k)
+		}
+		return nil, syntax.Errorf(e.Sp, "unknown function %s()", e.Name)
+	}
+	switch name {
+	case "bin", "datefloor", "dateceil":
+		// The period is a literal: 5m, not 5 or a field.
+		if i := len(e.Args) - 1; (name == "bin" && i == 0) || (name != "bin" && i == 1) {
+			if _, ok := e.Args[i].(*syntax.PeriodLit); !ok {
+				at := e.Args[i].Pos()
+				return nil, syntax.Errorf(at, "%s() needs a time period such as 5m or 1h, found %s", e.Name, strings.TrimSpace(c.p.q.Text[at.Start:at.End]))
+			}
+		}
 	}
 	args := make([]evalFn, len(e.Args))
 	for i, a := range e.Args {
@@ -499,11 +561,19 @@ func (c *compiler) call(e *syntax.Call) (evalFn, error) {
 		return func(r *rowState) Value { return jsonArrayContains(x(r), y(r)) }, nil
 	}
 	def := lookupFunc(name)
-	if def == nil {
-		return nil, syntax.Errorf(e.Sp, "unknown function %s()", e.Name)
-	}
 	if err := arity(def.minArgs, def.maxArgs); err != nil {
 		return nil, err
+	}
+	for i := range e.Args {
+		check := def.argCheck[i]
+		if check == nil {
+			continue
+		}
+		if lit, ok := e.Args[i].(*syntax.StrLit); ok {
+			if err := check(lit.Val); err != nil {
+				return nil, syntax.Errorf(lit.Sp, "%s(): %v", def.name, err)
+			}
+		}
 	}
 	fn := def.fn
 	n := len(args)

@@ -70,6 +70,8 @@ type worker struct {
 	keep   []bool
 	offs   []int
 	strict strictWorker // --strict-pipeline rows (exec_strict.go)
+	// ops runs the row stage on r, handing the rows that pass to collect.
+	ops opsRun
 	// stats of this worker
 	scanned, matched int64
 }
@@ -121,6 +123,7 @@ func newExecutor(p *Query, w Writer, opts execOptions) *executor {
 	for i := 0; i < opts.Workers; i++ {
 		wk := &worker{}
 		wk.r.p = p
+		wk.ops = opsRun{ops: p.rowOps, fork: sameRow, emit: func(r *rowState) { x.collect(wk, r) }}
 		n := len(p.rowScope.names)
 		wk.r.vars = make([]Value, n)
 		wk.r.set = make([]bool, n)
@@ -185,7 +188,7 @@ func (x *executor) Batch(wid int, b *scan.Batch) error {
 				continue
 			}
 			r.reset(rec, b.File, ord(b.File.Index, int(rec.Line)))
-			x.runOps(wk, 0)
+			wk.ops.run(r, 0)
 		}
 		if x.enc != nil {
 			out.enc, out.rowEnds = wk.enc, append([]int(nil), wk.rowEnds...)
@@ -297,41 +300,9 @@ func (x *executor) emitLocked(b *batchOut) {
 	}
 }
 
-// runOps runs the row stage from operation i on the worker's current row.
-func (x *executor) runOps(wk *worker, i int) {
-	r := &wk.r
-	ops := x.p.rowOps
-	for ; i < len(ops); i++ {
-		op := &ops[i]
-		switch op.kind {
-		case opFilter:
-			if !op.cond(r).Truthy() {
-				return
-			}
-		case opSet:
-			for _, s := range op.sets {
-				r.vars[s.slot] = s.fn(r)
-				r.set[s.slot] = true
-			}
-		case opParse:
-			applyParse(r, op)
-		case opUnnest:
-			// A non-list, including an absent value, is a list of one item; an empty list
-			// drops the row (A27).
-			v := op.src(r)
-			elems := []Value{v}
-			if v.Kind == List {
-				elems = v.Elems
-			}
-			for _, e := range elems {
-				r.vars[op.slot] = e
-				r.set[op.slot] = true
-				x.runOps(wk, i+1)
-			}
-			r.set[op.slot] = false
-			return
-		}
-	}
+// collect takes a row that passed the row stage: it goes to the strict stages, the worker's
+// groups, the worker's encoder or the worker's rows.
+func (x *executor) collect(wk *worker, r *rowState) {
 	wk.matched++
 	if x.p.strict != nil {
 		x.strictCollect(wk, r)
@@ -404,10 +375,24 @@ func applyParse(r *rowState, op *rowOp) {
 	if !ok {
 		return
 	}
+	switch op.mode {
+	case "logfmt":
+		r.vars[op.groupTo[0]] = parseLogfmt(s)
+		r.set[op.groupTo[0]] = true
+		return
+	case "csv":
+		parseCSV(r, op, s)
+		return
+	}
 	m := op.re.FindStringSubmatchIndex(s)
 	if m == nil {
 		return
 	}
+	setGroups(r, op, s, m)
+}
+
+// setGroups sets the fields of a parse from the match m of its regex in s.
+func setGroups(r *rowState, op *rowOp, s string, m []int) {
 	for g, slot := range op.groupTo {
 		if slot < 0 || m[2*g] < 0 {
 			continue

@@ -10,7 +10,7 @@ import (
 // This file runs the part of a --strict-pipeline program after its first barrier (see
 // plan_strict.go). Rows reaching the barrier are materialised: their record is copied (message
 // included) so that later commands can still read raw event fields, and their values cloned.
-// Three hooks in exec.go lead here: NewExec turns streaming off, runOps hands each row that
+// Three hooks in exec.go lead here: NewExec turns streaming off, collect hands each row that
 // passed the row stage to strictCollect, and Finish calls finishStrict.
 
 // strictWorker is one worker's share of the first barrier's input.
@@ -120,8 +120,9 @@ func runStrictStage(p *Query, s *strictStage, rows []*rowState) []*rowState {
 	switch s.kind {
 	case strictOps:
 		var out []*rowState
+		o := opsRun{ops: s.ops, fork: copyRow, emit: func(r *rowState) { out = append(out, r) }}
 		for _, r := range rows {
-			out = strictRunOps(r, s.ops, 0, out)
+			o.run(r, 0)
 		}
 		return out
 	case strictSort:
@@ -186,39 +187,4 @@ func runStrictStage(p *Query, s *strictStage, rows []*rowState) []*rowState {
 		return t.rows(p)
 	}
 	return rows
-}
-
-// strictRunOps runs row operations from i on a materialised row, appending the rows that pass
-// to out (unnest may make several).
-func strictRunOps(r *rowState, ops []rowOp, i int, out []*rowState) []*rowState {
-	for ; i < len(ops); i++ {
-		op := &ops[i]
-		switch op.kind {
-		case opFilter:
-			if !op.cond(r).Truthy() {
-				return out
-			}
-		case opSet:
-			for _, s := range op.sets {
-				r.vars[s.slot] = s.fn(r)
-				r.set[s.slot] = true
-			}
-		case opParse:
-			applyParse(r, op)
-		case opUnnest:
-			v := op.src(r)
-			elems := []Value{v}
-			if v.Kind == List {
-				elems = v.Elems
-			}
-			for _, e := range elems {
-				n := copyRow(r)
-				n.vars[op.slot] = e
-				n.set[op.slot] = true
-				out = strictRunOps(n, ops, i+1, out)
-			}
-			return out
-		}
-	}
-	return append(out, r)
 }

@@ -28,6 +28,10 @@ func (p *Query) Explain() string {
 		case "@timestamp", "@message", "@logStream", "@log", "@logGroup", "@ptr", "@ingestionTime":
 			continue
 		}
+		if p.underDefined(n) {
+			// lf.level after parse ... logfmt as lf is read from lf, not from the message.
+			continue
+		}
 		names = append(names, n)
 	}
 	sort.Strings(names)
@@ -224,4 +228,17 @@ func (p *Query) strictOpCmds(s *strictStage) []syntax.Command {
 		out = append(out, c)
 	}
 	return out
+}
+
+// underDefined reports whether a dotted name is a path under a name the row stage defines.
+func (p *Query) underDefined(n string) bool {
+	if p.rowScope == nil {
+		return false
+	}
+	for i := strings.LastIndexByte(n, '.'); i > 0; i = strings.LastIndexByte(n[:i], '.') {
+		if _, ok := p.rowScope.lookup(n[:i]); ok {
+			return true
+		}
+	}
+	return false
 }

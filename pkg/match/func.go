@@ -21,6 +21,10 @@ type funcDef struct {
 	name             string // canonical spelling, for messages
 	minArgs, maxArgs int    // maxArgs < 0: variadic
 	fn               func(evalEnv *evalEnv, args []Value) Value
+	// argCheck validates arguments written as string literals (a date pattern, a time zone)
+	// when the query is compiled, so that a pattern that can never work is an error with a
+	// caret rather than an absent value on every row. Keyed by argument index.
+	argCheck map[int]func(string) error
 }
 
 // lookupFunc returns the scalar function called name (case-insensitive), or nil.
@@ -31,7 +35,7 @@ func lookupFunc(name string) *funcDef { return funcTable[strings.ToLower(name)] 
 var funcTable = map[string]*funcDef{}
 
 func init() {
-	for _, list := range [][]*funcDef{numericFuncs, generalFuncs, stringFuncs, timeFuncs, ipFuncs} {
+	for _, list := range [][]*funcDef{numericFuncs, generalFuncs, stringFuncs, timeFuncs, dateFuncs, ipFuncs} {
 		for _, d := range list {
 			k := strings.ToLower(d.name)
 			if funcTable[k] != nil {

@@ -27,7 +27,10 @@ import (
 // The format is in docs/partial-format.md.
 
 // partialFormat is the version of the partial-result format this code reads and writes.
-const partialFormat = 1
+//
+// Format 2 added the run's start time (Now) to the header: now() after stats is evaluated at
+// merge time and must have the value the single run would have.
+const partialFormat = 2
 
 const partialMagic = "AUDITGREP-PARTIAL\n"
 
@@ -47,12 +50,16 @@ type PartialHeader struct {
 	Canonical            string
 	LogGroup, Account    string
 	QueryStart, QueryEnd int64 // the time range, epoch ms; 0 when open
-	StrictPipeline       bool
-	KeepRaw              bool   // rows carry their raw message (the shards ran with --format raw)
-	PlanDigest           string // scan.ListDigest of the whole input list
-	Shard, Shards        int
-	FileLo, FileHi       int // the shard's files: [FileLo, FileHi) of the input list
-	Kind                 byte
+	// Now is the run's start time in epoch ms, the value of now(): a merge evaluates the
+	// post-stats commands with it, not with the time the merge runs. Shards started at other
+	// times merge with the earliest (the run started when its first shard did).
+	Now            int64
+	StrictPipeline bool
+	KeepRaw        bool   // rows carry their raw message (the shards ran with --format raw)
+	PlanDigest     string // scan.ListDigest of the whole input list
+	Shard, Shards  int
+	FileLo, FileHi int // the shard's files: [FileLo, FileHi) of the input list
+	Kind           byte
 }
 
 // SetOptions records the compile options that change results.
@@ -67,9 +74,12 @@ func (h *PartialHeader) SetOptions(o Options) {
 	}
 }
 
-// Options are the compile options recorded by SetOptions.
+// Options are the compile options recorded by SetOptions, and the run's start time.
 func (h *PartialHeader) Options() Options {
 	o := Options{LogGroup: h.LogGroup, Account: h.Account, StrictPipeline: h.StrictPipeline}
+	if h.Now != 0 {
+		o.Now = time.UnixMilli(h.Now)
+	}
 	if h.QueryStart != 0 {
 		o.QueryStart = time.UnixMilli(h.QueryStart)
 	}
@@ -99,6 +109,7 @@ func (e *penc) header(h *PartialHeader) {
 	e.str(h.Account)
 	e.varint(h.QueryStart)
 	e.varint(h.QueryEnd)
+	e.varint(h.Now)
 	e.bool1(h.StrictPipeline)
 	e.bool1(h.KeepRaw)
 	e.str(h.PlanDigest)
@@ -129,6 +140,7 @@ func (d *pdec) header() PartialHeader {
 	h.Account = d.str()
 	h.QueryStart = d.varint()
 	h.QueryEnd = d.varint()
+	h.Now = d.varint()
 	h.StrictPipeline = d.bool1()
 	h.KeepRaw = d.bool1()
 	h.PlanDigest = d.str()
@@ -382,6 +394,11 @@ func OpenPartials(srcs []PartialSource) (*Partials, error) {
 		return nil, fmt.Errorf("missing %s: got %d partial results of %d", s, len(all), n)
 	}
 	ps := &Partials{Header: ref.h, Stats: stats}
+	for _, o := range all {
+		if o.h.Now < ps.Header.Now {
+			ps.Header.Now = o.h.Now
+		}
+	}
 	next := 0
 	for _, o := range byShard {
 		if o.h.FileLo != next {
@@ -446,6 +463,11 @@ func (ps *Partials) Merge(p *Query, w Writer, keepRaw bool) (RunStats, error) {
 	if keepRaw && !ps.Header.KeepRaw {
 		return RunStats{}, errors.New("--format raw needs partial results written with --format raw")
 	}
+	if now := ps.Header.Now; now != 0 && p.evalEnv.Now.UnixMilli() != now {
+		// now() after stats has the run's value, not the merge's (the CLI compiles the merge
+		// with Header.Options(), so this only serves other callers).
+		p = p.withNow(time.UnixMilli(now))
+	}
 	x := newExecutor(p, w, execOptions{Workers: 1, KeepRaw: keepRaw})
 	wk := x.workers[0]
 	for _, s := range ps.Shards {
@@ -464,6 +486,14 @@ func (ps *Partials) Merge(p *Query, w Writer, keepRaw bool) (RunStats, error) {
 	st = ps.Stats
 	st.RowsOut = rows
 	return st, err
+}
+
+// withNow is a copy of p whose now() is t. The compiled functions read the time through the
+// row's query (r.p.evalEnv), so a shallow copy suffices.
+func (p *Query) withNow(t time.Time) *Query {
+	c := *p
+	c.evalEnv.Now = t
+	return &c
 }
 
 func (x *executor) mergeOne(s PartialSource, wk *worker, keepRaw bool) error {

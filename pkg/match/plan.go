@@ -84,7 +84,9 @@ type rowOp struct {
 	// parse
 	src     evalFn
 	re      *regexp.Regexp
-	groupTo []int // regex group index -> slot (-1: unnamed group)
+	groupTo []int  // regex group index -> slot (-1: unnamed group)
+	multi   bool   // parse ... multi: one row per match
+	mode    string // parse logfmt or csv: groupTo[i] is the slot of the i-th name
 	// unnest
 	slot int
 }
@@ -322,8 +324,16 @@ func (p *Query) plan() error {
 		}
 	}
 	if sortCmd != nil {
+		var st *syntax.StatsCmd
+		if lastStats >= 0 {
+			st = cmds[lastStats].(*syntax.StatsCmd)
+		}
 		for _, k := range sortCmd.Keys {
-			f, err := fc.expr(k.X)
+			x, err := sortKeyExpr(k.X, st)
+			if err != nil {
+				return err
+			}
+			f, err := fc.expr(x)
 			if err != nil {
 				return err
 			}
@@ -385,19 +395,28 @@ func (p *Query) rowOp(c *compiler, cmd syntax.Command) (rowOp, bool, error) {
 			}
 			src = f
 		}
+		if cmd.Mode != "" {
+			// logfmt and csv: groupTo holds the names' slots in order.
+			op := rowOp{kind: opParse, src: src, mode: cmd.Mode}
+			for _, a := range cmd.Aliases {
+				op.groupTo = append(op.groupTo, c.sc.define(a))
+			}
+			return op, true, nil
+		}
 		re := cmd.Re
-		op := rowOp{kind: opParse, src: src, re: re, groupTo: make([]int, re.NumSubexp()+1)}
+		op := rowOp{kind: opParse, src: src, re: re, groupTo: make([]int, re.NumSubexp()+1), multi: cmd.Multi}
 		for i := range op.groupTo {
 			op.groupTo[i] = -1
 		}
-		if cmd.IsRegex {
+		if cmd.IsRegex && !cmd.AsList {
 			for i, n := range re.SubexpNames() {
 				if n != "" {
 					op.groupTo[i] = c.sc.define(n)
 				}
 			}
 		} else {
-			// A glob's groups are its stars, in order, named by the aliases.
+			// A glob's groups are its stars, in order, named by the aliases; so are the groups
+			// of a regex followed by an as list.
 			for i, a := range cmd.Aliases {
 				if i+1 < len(op.groupTo) {
 					op.groupTo[i+1] = c.sc.define(a)

@@ -44,6 +44,9 @@ func (p *Query) planStrict() error {
 	var display *syntax.FieldsCmd
 	sorted := false
 	lastStats := -1
+	// prevStats is the stats the commands being planned follow: an aggregate sort key names
+	// one of its columns.
+	var prevStats *syntax.StatsCmd
 	for i, cmd := range p.q.Commands {
 		if _, ok := cmd.(*syntax.StatsCmd); ok {
 			lastStats = i
@@ -90,7 +93,11 @@ func (p *Query) planStrict() error {
 		case *syntax.SortCmd:
 			s := &strictStage{kind: strictSort, cmd: cmd}
 			for _, k := range cmd.Keys {
-				f, err := c.expr(k.X)
+				x, err := sortKeyExpr(k.X, prevStats)
+				if err != nil {
+					return err
+				}
+				f, err := c.expr(x)
 				if err != nil {
 					return err
 				}
@@ -122,6 +129,7 @@ func (p *Query) planStrict() error {
 			if err != nil {
 				return err
 			}
+			prevStats = cmd
 			sp.stages = append(sp.stages, &strictStage{kind: strictStats, cmd: cmd, stats: st})
 			sp.hasStats = true
 			c = &compiler{p: p, sc: st.out}

@@ -228,8 +228,11 @@ func (p *Query) rawField(e syntax.Expr) (name string, verbatim, ok bool) {
 	if !isField {
 		return "", false, false
 	}
-	if _, defined := p.rowScope.lookup(f.Name); defined {
-		return "", false, false
+	for k := len(f.Path); k >= 1; k-- {
+		// lf.level after parse ... logfmt as lf is computed too.
+		if _, defined := p.rowScope.lookup(strings.Join(f.Path[:k], ".")); defined {
+			return "", false, false
+		}
 	}
 	if f.Name == "@message" {
 		return f.Name, true, true

@@ -2,6 +2,7 @@ package match
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"hash/maphash"
@@ -19,6 +20,10 @@ type group struct {
 	// first is the input position of the group's first event: groups are output in that order
 	// when the query does not sort, which is the same for any split of the input.
 	first uint64
+	// seq orders groups whose first event is the same one (an event that unnest or parse ...
+	// multi made several rows of): the order the table created them in. Groups of one event are
+	// always created by one table, so seqs of different tables are never compared.
+	seq uint64
 }
 
 // groupTable holds one worker's partial aggregates for one stats stage.
@@ -36,7 +41,10 @@ type groupTable struct {
 	recOff []uint64
 	hashes []uint32 // the lookup key's hash, to skip most key comparisons and to grow slots
 	first  []uint64
-	cols   []aggColumn
+	seq    []uint64 // group.seq
+	// n counts the groups the table has created or read, for seq.
+	n    uint64
+	cols []aggColumn
 	// slots is the index: 0 for empty, g+1 for group g; linear probing, at most half full.
 	slots []uint32
 
@@ -100,7 +108,7 @@ func (t *groupTable) find(key []byte, h uint32) (g uint32, slot int, ok bool) {
 
 // insert adds a group with the key record rec (whose lookup key hashes to h) at the free slot
 // that find returned, with empty states; it returns the group's number.
-func (t *groupTable) insert(slot int, h uint32, rec []byte, first uint64) uint32 {
+func (t *groupTable) insert(slot int, h uint32, rec []byte, first, seq uint64) uint32 {
 	if len(t.first) >= math.MaxUint32-1 {
 		panic("more than 4 billion groups")
 	}
@@ -109,6 +117,7 @@ func (t *groupTable) insert(slot int, h uint32, rec []byte, first uint64) uint32
 	t.arena = append(t.arena, rec...)
 	t.hashes = append(t.hashes, h)
 	t.first = append(t.first, first)
+	t.seq = append(t.seq, seq)
 	for _, c := range t.cols {
 		c.grow()
 	}
@@ -143,7 +152,8 @@ func (t *groupTable) add(r *rowState) {
 		for _, v := range t.vals {
 			t.extBuf = appendKeyExtra(t.extBuf, v)
 		}
-		g = t.insert(slot, h, t.keyRecord(), r.ord)
+		g = t.insert(slot, h, t.keyRecord(), r.ord, t.n)
+		t.n++
 	}
 	if r.ord < t.first[g] {
 		t.first[g] = r.ord
@@ -277,12 +287,15 @@ func (t *groupTable) decodeGroup(d *pdec) {
 	if d.err != nil {
 		return
 	}
+	// Partials list their groups in first-seen order: reading order numbers them.
+	seq := t.n
+	t.n++
 	h := hashKey(t.keyBuf)
 	g, slot, ok := t.find(t.keyBuf, h)
 	if !ok {
-		g = t.insert(slot, h, t.keyRecord(), first)
-	} else if first < t.first[g] {
-		t.first[g] = first
+		g = t.insert(slot, h, t.keyRecord(), first, seq)
+	} else if first < t.first[g] || (first == t.first[g] && seq < t.seq[g]) {
+		t.first[g], t.seq[g] = first, seq
 	}
 	for _, c := range t.cols {
 		c.decode(g, d, !ok)
@@ -337,7 +350,7 @@ func (t *groupTable) merge(o *groupTable) {
 		h := o.hashes[og]
 		g, slot, ok := t.find(o.lookupKey(og), h)
 		if !ok {
-			g = t.insert(slot, h, o.record(og), o.first[og])
+			g = t.insert(slot, h, o.record(og), o.first[og], o.seq[og])
 			for i, c := range t.cols {
 				c.set(g, o.cols[i], og)
 			}
@@ -347,7 +360,9 @@ func (t *groupTable) merge(o *groupTable) {
 			c.merge(g, o.cols[i], og)
 		}
 		if o.first[og] < t.first[g] {
-			t.first[g] = o.first[og]
+			// The seq goes with the first event: it orders g among that event's groups,
+			// which are all in o.
+			t.first[g], t.seq[g] = o.first[og], o.seq[og]
 		}
 	}
 }
@@ -365,7 +380,7 @@ func (t *groupTable) order() []uint32 {
 		case fa > fb:
 			return 1
 		}
-		return 0
+		return cmp.Compare(t.seq[a], t.seq[b])
 	})
 	return gs
 }
@@ -378,7 +393,7 @@ func (t *groupTable) group(i uint32, g *group) {
 	for _, c := range t.cols {
 		g.states = append(g.states, c.at(i))
 	}
-	g.first = t.first[i]
+	g.first, g.seq = t.first[i], t.seq[i]
 }
 
 // fillRow sets r, a row of the stage's output scope, to group g's keys, aggregates and items.
@@ -406,32 +421,37 @@ func (x *executor) streamStats() error {
 	n := len(t.st.out.names)
 	vars, set, aggs := make([]Value, n), make([]bool, n), make([]Value, len(t.cols))
 	vals := make([]Value, len(x.p.colFns))
-	for i, g := range t.order() {
-		if x.p.limit > 0 && x.stats.RowsOut >= int64(x.p.limit) {
-			break
-		}
-		clear(vars)
-		clear(set)
-		r := &rowState{p: x.p, vars: vars, set: set, aggs: aggs, ord: uint64(i)}
-		t.fillRow(g, r)
-		if !runPostOps(r, t.st.postOps) {
-			continue
+	var err error
+	// Each row that the post-stats commands make is written before the next is made, so
+	// they can all be one row (sameRow).
+	post := opsRun{ops: t.st.postOps, fork: sameRow, emit: func(r *rowState) {
+		if err != nil || (x.p.limit > 0 && x.stats.RowsOut >= int64(x.p.limit)) {
+			return
 		}
 		for j, f := range x.p.colFns {
 			vals[j] = f(r)
 		}
 		if !x.begun {
 			x.begun = true
-			if err := x.w.Begin(x.p.cols); err != nil {
-				return err
+			if err = x.w.Begin(x.p.cols); err != nil {
+				return
 			}
 		}
-		if err := x.w.Row(vals, nil); err != nil {
-			return err
+		if err = x.w.Row(vals, nil); err == nil {
+			x.stats.RowsOut++
 		}
-		x.stats.RowsOut++
+	}}
+	for i, g := range t.order() {
+		if err != nil || (x.p.limit > 0 && x.stats.RowsOut >= int64(x.p.limit)) {
+			break
+		}
+		clear(vars)
+		clear(set)
+		r := &rowState{p: x.p, vars: vars, set: set, aggs: aggs, ord: uint64(i)}
+		t.fillRow(g, r)
+		post.run(r, 0)
 	}
-	return nil
+	return err
 }
 
 // rows turns the groups into rows of the stage's output scope, in first-seen order, and runs
@@ -440,33 +460,13 @@ func (t *groupTable) rows(p *Query) []*rowState {
 	st := t.st
 	n := len(st.out.names)
 	out := make([]*rowState, 0, t.len())
+	post := opsRun{ops: st.postOps, fork: copyRow, emit: func(r *rowState) { out = append(out, r) }}
 	for i, g := range t.order() {
 		r := &rowState{p: p, vars: make([]Value, n), set: make([]bool, n), aggs: make([]Value, len(t.cols)), ord: uint64(i)}
 		t.fillRow(g, r)
-		if runPostOps(r, st.postOps) {
-			out = append(out, r)
-		}
+		post.run(r, 0)
 	}
 	return out
-}
-
-// runPostOps applies filters and fields computed after a stats; it reports whether the row stays.
-func runPostOps(r *rowState, ops []rowOp) bool {
-	for i := range ops {
-		op := &ops[i]
-		switch op.kind {
-		case opFilter:
-			if !op.cond(r).Truthy() {
-				return false
-			}
-		case opSet:
-			for _, s := range op.sets {
-				r.vars[s.slot] = s.fn(r)
-				r.set[s.slot] = true
-			}
-		}
-	}
-	return true
 }
 
 func (x *executor) finishStats() []outRow {

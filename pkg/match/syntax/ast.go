@@ -86,18 +86,29 @@ type LimitCmd struct {
 	Any bool
 }
 
-// ParseCmd is `parse [source] "glob" as a, b` or `parse [source] /regex/`.
+// ParseCmd is `parse [source] "glob" as a, b`, `parse [source] /regex/ [as a, b] [multi]`,
+// `parse [source] logfmt as m` or `parse [source] csv as a, b`.
 type ParseCmd struct {
 	Sp Span
 	// Source is the field parsed; nil means @message.
 	Source Expr
-	// Pattern is the glob (IsRegex false) or regex source (IsRegex true) as written, unquoted.
+	// Pattern is the glob (IsRegex false) or regex source (IsRegex true) as written, unquoted;
+	// empty for logfmt and csv.
 	Pattern string
 	IsRegex bool
-	// Aliases are the `as` names of a glob, or the named groups of a regex, in order.
+	// Mode is "logfmt" or "csv" for those modes, "" for a glob or a regex.
+	Mode string
+	// AsList reports a regex whose fields are named by an as list, the i-th name for the i-th
+	// capture group, rather than by (?<name>...) groups.
+	AsList bool
+	// Multi is the multi keyword after a regex: one row per match.
+	Multi bool
+	// Aliases are the names the command defines, in order: the as names of a glob, csv or
+	// logfmt (one name, a map of the pairs), or of a regex with an as list, or else the
+	// regex's named groups.
 	Aliases []string
-	// Re is the compiled matcher: for a glob, the translation of spec §5.7 (each * a lazy group,
-	// a trailing * to the end); for a regex, the regex itself.
+	// Re is the compiled matcher of a glob or regex: for a glob, the translation of spec §5.7
+	// (each * a lazy group, a trailing * to the end); for a regex, the regex itself.
 	Re *regexp.Regexp
 }
 

@@ -198,7 +198,16 @@ func (lx *lexer) next() (lexToken, *Error) {
 	case c == '`' || lexIsIdentByte(c):
 		return lx.scanIdent()
 	}
+	if strings.HasPrefix(lx.src[start:], "===") {
+		return lexToken{}, Errorf(Span{start, start + 3}, `"===" is not an operator: write = or == for "equal"`)
+	}
 	if start+1 < len(lx.src) {
+		switch two := lx.src[start : start+2]; two {
+		case "<>":
+			return lexToken{}, Errorf(Span{start, start + 2}, `"<>" is not an operator: write != for "not equal"`)
+		case "&&":
+			return lexToken{}, Errorf(Span{start, start + 2}, `"&&" is not an operator: write and`)
+		}
 		switch two := lx.src[start : start+2]; two {
 		case "==", "!=", "<=", ">=", "=~", "~=":
 			lx.pos += 2
@@ -251,6 +260,13 @@ func (lx *lexer) scanString() (lexToken, *Error) {
 		}
 		b.WriteByte(c)
 		i++
+	}
+	other := byte('"')
+	if q == '"' {
+		other = '\''
+	}
+	if strings.IndexByte(lx.src[start+1:], other) >= 0 {
+		return lexToken{}, Errorf(Span{start, start + 1}, "unterminated string: add the closing %c (a string that starts with %c ends with %c, not %c)", q, q, q, other)
 	}
 	return lexToken{}, Errorf(Span{start, start + 1}, "unterminated string: add the closing %c", q)
 }

@@ -25,14 +25,32 @@ func Parse(text string) (*Query, error) {
 // parseCommandNames lists the supported commands, for the unknown-command message.
 const parseCommandNames = "fields, display, filter, where, stats, sort, limit, parse, dedup, unnest, unmask or filterIndex"
 
-// parseServiceOnly are commands that need the CloudWatch service (ML, other log groups, other
-// time ranges) and cannot run offline (spec §5.11-§5.16).
+// parseServiceOnly are commands that need the CloudWatch service (ML, lookup tables, other log
+// groups, other time ranges) and cannot run offline (spec §5.11-§5.16).
 var parseServiceOnly = map[string]bool{
 	"pattern": true, "anomaly": true, "diff": true, "lookup": true, "join": true, "source": true,
-	"addtotals": true, "autoregress": true, "logcompare": true, "filldown": true, "fillmissing": true,
-	"cidrlookup": true, "outlier": true, "accum": true, "appendcols": true, "sessionize": true,
-	"countfrequent": true, "relevantfields": true, "expand": true,
+	"logcompare": true, "cidrlookup": true, "outlier": true, "countfrequent": true, "relevantfields": true,
 }
+
+// parseNotYet are commands of the current Insights documentation that could run offline but
+// are not implemented yet; they are refused by name rather than misread.
+var parseNotYet = map[string]bool{
+	"addtotals": true, "autoregress": true, "filldown": true, "fillmissing": true, "accum": true,
+	"appendcols": true, "sessionize": true, "expand": true, "json": true,
+}
+
+// parseCommandList are the supported command names, for "did you mean" hints.
+var parseCommandList = []string{"fields", "display", "filter", "where", "stats", "sort", "limit", "parse", "dedup", "unnest", "unmask", "filterIndex"}
+
+// parseNotYetFuncs are functions of the current Insights documentation that are not implemented yet
+// (the time-series functions, used with stats); a call is refused by name.
+var parseNotYetFuncs = map[string]string{
+	"rate": "rate", "count_over_time": "count_over_time", "countovertime": "countOverTime",
+	"sum_over_time": "sum_over_time", "sumovertime": "sumOverTime", "histogram": "histogram",
+}
+
+// Aggregates are the names of the stats aggregate functions, as documented.
+var Aggregates = []string{"count", "count_distinct", "sum", "avg", "min", "max", "pct", "stddev", "earliest", "latest", "sortsFirst", "sortsLast"}
 
 // parseAggregates are the stats aggregate functions (spec §9), lower-cased.
 var parseAggregates = map[string]bool{
@@ -62,11 +80,16 @@ func parseQueryText(text string) (*Query, *Error) {
 	q := &Query{Text: text}
 	for {
 		if p.isOp("|") || p.tok.kind == lexEOF {
-			what := "the start of the query"
-			if len(q.Commands) > 0 {
-				what = `"|"`
+			if len(q.Commands) == 0 {
+				return nil, Errorf(p.tok.sp, "expected a command after the start of the query, found %s", p.desc())
 			}
-			return nil, Errorf(p.tok.sp, "expected a command after %s, found %s", what, p.desc())
+			if p.isOp("|") && p.tok.sp.Start == p.prevEnd {
+				return nil, Errorf(Span{p.tok.sp.Start - 1, p.tok.sp.End}, `"||" is not an operator: write or ("|" separates commands)`)
+			}
+			if p.isOp("|") {
+				return nil, Errorf(p.tok.sp, `expected a command after "|", found "|": remove one of the two`)
+			}
+			return nil, Errorf(p.tok.sp, `expected a command after "|", found the end of the query: remove the trailing "|"`)
 		}
 		c, err := p.parseCommand()
 		if err != nil {
@@ -77,12 +100,7 @@ func parseQueryText(text string) (*Query, *Error) {
 			break
 		}
 		if !p.isOp("|") {
-			expected := `"|"`
-			switch c.(type) {
-			case *FieldsCmd, *StatsCmd, *SortCmd, *DedupCmd:
-				expected = `",", "|"`
-			}
-			return nil, Errorf(p.tok.sp, "unexpected %s after the %s command: expected %s or the end of the query", p.desc(), p.src[p.names[len(p.names)-1].Start:p.names[len(p.names)-1].End], expected)
+			return nil, p.afterCommand(c)
 		}
 		if err := p.advance(); err != nil {
 			return nil, err
@@ -92,6 +110,76 @@ func parseQueryText(text string) (*Query, *Error) {
 		return nil, err
 	}
 	return q, nil
+}
+
+// afterCommand explains a token that follows a complete command where "|" or the end was
+// expected: a missing "|" before a command, a misspelt keyword, a missing ",", a ")" or "]"
+// with nothing to close, a word written for an operator.
+func (p *parser) afterCommand(c Command) *Error {
+	t := p.tok
+	list := false
+	switch c.(type) {
+	case *FieldsCmd, *StatsCmd, *SortCmd, *DedupCmd:
+		list = true
+	}
+	if t.kind == lexOp && (t.op == ")" || t.op == "]") {
+		return Errorf(t.sp, "unmatched %q: there is no %q for it to close; remove it", t.op, map[string]string{")": "(", "]": "["}[t.op])
+	}
+	if isWord(t) {
+		w := strings.ToLower(t.text)
+		if _, isStats := c.(*StatsCmd); isStats && w == "offset" {
+			return Errorf(t.sp, "offset (time-shifted stats bins) is not supported yet")
+		}
+		if parseIsCommand(w) {
+			return Errorf(t.sp, `missing "|" before %s: commands are separated by "|"`, t.text)
+		}
+		var kws []string
+		switch c.(type) {
+		case *StatsCmd:
+			kws = []string{"by", "as"}
+		case *SortCmd:
+			kws = []string{"desc", "asc"}
+		case *FieldsCmd, *DedupCmd:
+			kws = []string{"as"}
+		case *FilterCmd:
+			kws = []string{"and", "or", "like", "in", "not"}
+		}
+		if k := Suggest(t.text, kws); k != "" {
+			return Errorf(t.sp, "unexpected %q: did you mean %s?", t.text, k)
+		}
+		if op, ok := parseWordOps[w]; ok {
+			if _, isFilter := c.(*FilterCmd); isFilter {
+				return Errorf(t.sp, "unexpected %q: the operator is written %s", t.text, op)
+			}
+		}
+		if k := Suggest(t.text, parseCommandList); k != "" {
+			if list && t.op == "" {
+				// fields code status: a missing comma as likely as a misspelt stats.
+				return Errorf(t.sp, `missing "," before %s, or did you mean | %s?`, p.desc(), k)
+			}
+			return Errorf(t.sp, `unexpected %q: did you mean | %s?`, t.text, k)
+		}
+	}
+	if list && (t.kind == lexIdent && t.op == "" || t.kind == lexString || t.kind == lexNumber) {
+		return Errorf(t.sp, `missing "," before %s: separate the items of a list with ","`, p.desc())
+	}
+	expected := `"|"`
+	if list {
+		expected = `",", "|"`
+	}
+	return Errorf(t.sp, "unexpected %s after the %s command: expected %s or the end of the query", p.desc(), p.src[p.names[len(p.names)-1].Start:p.names[len(p.names)-1].End], expected)
+}
+
+// parseIsCommand reports whether w (lower case) names a command, supported or not.
+func parseIsCommand(w string) bool {
+	if parseServiceOnly[w] || parseNotYet[w] {
+		return true
+	}
+	switch w {
+	case "fields", "display", "filter", "where", "filterindex", "stats", "sort", "limit", "head", "tail", "parse", "dedup", "unnest", "unmask":
+		return true
+	}
+	return false
 }
 
 // advance consumes the current token.
@@ -129,6 +217,35 @@ func parseDescTok(t lexToken) string {
 
 func (p *parser) sp(start int) Span { return Span{start, p.prevEnd} }
 
+// where names the position off for a message: "column N", or "line L, column N" in a query of
+// several lines (columns count characters, as the CLI's caret rendering does).
+func (p *parser) where(off int) string { return whereIn(p.src, off) }
+
+// whereIn names the position off of text for a message: "column N", or "line L, column N" in a
+// text of several lines.
+func whereIn(text string, off int) string {
+	off = min(max(off, 0), len(text))
+	ls := strings.LastIndexByte(text[:off], '\n') + 1
+	col := len([]rune(text[ls:off])) + 1
+	if !strings.Contains(text, "\n") {
+		return fmt.Sprintf("column %d", col)
+	}
+	return fmt.Sprintf("line %d, column %d", strings.Count(text[:ls], "\n")+1, col)
+}
+
+// isWord reports whether t is a bare single-segment identifier (a possible misspelt keyword or
+// command name).
+func isWord(t lexToken) bool {
+	return t.kind == lexIdent && t.bare && len(t.path) == 1 && t.path[0] != "" && t.path[0][0] != '@'
+}
+
+// parseWordOps are operators people write as words (from SQL and shells), with the operator
+// the language uses.
+var parseWordOps = map[string]string{
+	"eq": "=", "ne": "!=", "neq": "!=", "lt": "<", "gt": ">", "le": "<=", "lte": "<=", "ge": ">=", "gte": ">=",
+	"contains": "like", "is": "=",
+}
+
 // expectOp consumes the operator op or fails with "expected op <context>".
 func (p *parser) expectOp(op, context string) *Error {
 	if !p.isOp(op) {
@@ -145,6 +262,9 @@ func (p *parser) parseCommand() (Command, *Error) {
 	name := strings.ToLower(t.text)
 	if parseServiceOnly[name] {
 		return nil, Errorf(t.sp, "the %s command needs the CloudWatch service and is not supported offline", t.text)
+	}
+	if parseNotYet[name] {
+		return nil, Errorf(t.sp, "the %s command is not supported yet", t.text)
 	}
 	start := t.sp.Start
 	p.names = append(p.names, t.sp)
@@ -230,6 +350,9 @@ func (p *parser) parseCommand() (Command, *Error) {
 		c.Sp = p.sp(start)
 		return c, nil
 	}
+	if k := Suggest(t.text, parseCommandList); k != "" {
+		return nil, Errorf(t.sp, "unknown command %q: did you mean %s?", t.text, k)
+	}
 	return nil, Errorf(t.sp, "unknown command %q: expected %s", t.text, parseCommandNames)
 }
 
@@ -244,7 +367,17 @@ func parseAfter(xs []Expr, cmd string) string {
 // parseItems parses `expr [as alias] (, expr [as alias])*`.
 func (p *parser) parseItems(cmd string) ([]*Item, *Error) {
 	var items []*Item
+	comma := Span{}
 	for {
+		if p.isOp(",") {
+			if len(items) == 0 {
+				return nil, Errorf(p.tok.sp, "unexpected \",\" after %q: remove it", cmd)
+			}
+			return nil, Errorf(p.tok.sp, "stray \",\": two commas in a row; remove one")
+		}
+		if len(items) > 0 && p.isKw("by") {
+			return nil, Errorf(comma, `stray "," before by: remove it`)
+		}
 		if p.tok.kind == lexEOF || p.isOp("|") || p.isKw("by") {
 			after := strconv.Quote(cmd)
 			if len(items) > 0 {
@@ -260,6 +393,7 @@ func (p *parser) parseItems(cmd string) ([]*Item, *Error) {
 		if !p.isOp(",") {
 			return items, nil
 		}
+		comma = p.tok.sp
 		if err := p.advance(); err != nil {
 			return nil, err
 		}
@@ -295,6 +429,9 @@ func (p *parser) parseName(after string) (string, *Error) {
 	t := p.tok
 	if t.kind != lexIdent {
 		return "", Errorf(t.sp, "expected a field name after %s, found %s", after, p.desc())
+	}
+	if t.op == "by" {
+		return "", Errorf(t.sp, "expected a name after %s, found by: write the name before by (count(*) as n by verb)", after)
 	}
 	if t.op != "" {
 		return "", Errorf(t.sp, "%s is a keyword: to use it as a field name write `%s`", t.text, t.text)
@@ -385,19 +522,85 @@ func (p *parser) parseLimit(start int, name string) (Command, *Error) {
 	return c, nil
 }
 
+// parseModeNames says what follows as in each parse mode, for messages.
+var parseModeNames = map[string]string{
+	"logfmt": "the name of the map (parse @message logfmt as lf, then lf.level)",
+	"csv":    "a name for each value (parse @message csv as time, level, msg)",
+}
+
+// parseModeWord reports whether t is the logfmt or csv word of a parse command.
+func parseModeWord(t lexToken) (string, bool) {
+	if t.kind != lexIdent || !t.bare || len(t.path) != 1 {
+		return "", false
+	}
+	switch m := strings.ToLower(t.text); m {
+	case "logfmt", "csv":
+		return m, true
+	}
+	return "", false
+}
+
 func (p *parser) parseParse(start int) (Command, *Error) {
 	c := &ParseCmd{}
-	if p.tok.kind != lexString && !p.isOp("/") {
-		if p.tok.kind == lexEOF || p.isOp("|") {
-			return nil, Errorf(p.tok.sp, `expected a field, a "glob" or a /regex/ after parse, found %s`, p.desc())
+	mode, isMode := parseModeWord(p.tok)
+	if isMode {
+		// parse logfmt as m reads @message; in parse csv "x=*" as a, csv is the source field.
+		nt, err := p.peek()
+		if err != nil {
+			return nil, err
 		}
+		isMode = nt.kind == lexIdent && nt.op == "as"
+	}
+	if !isMode && p.tok.kind != lexString && !p.isOp("/") {
+		if p.tok.kind == lexEOF || p.isOp("|") {
+			return nil, Errorf(p.tok.sp, `expected a field, a "glob", a /regex/, logfmt or csv after parse, found %s`, p.desc())
+		}
+		st := p.tok
 		src, err := p.parsePostfix()
 		if err != nil {
 			return nil, err
 		}
+		if m, ok := parseModeWord(st); ok && (p.tok.kind == lexEOF || p.isOp("|")) {
+			// parse csv | ...: the mode word, not a field with nothing to parse it with.
+			return nil, Errorf(p.tok.sp, "expected as and %s after %s, found %s", parseModeNames[m], st.text, p.desc())
+		}
 		c.Source = src
+		mode, isMode = parseModeWord(p.tok)
+	}
+	parseNames := func() *Error {
+		for {
+			a, err := p.parseName(parseAfterName(c.Aliases))
+			if err != nil {
+				return err
+			}
+			c.Aliases = append(c.Aliases, a)
+			if !p.isOp(",") {
+				return nil
+			}
+			if err := p.advance(); err != nil {
+				return err
+			}
+		}
 	}
 	switch {
+	case isMode:
+		mt := p.tok
+		if err := p.advance(); err != nil {
+			return nil, err
+		}
+		c.Mode = mode
+		if !p.isKw("as") {
+			return nil, Errorf(p.tok.sp, "expected as and %s after %s, found %s", parseModeNames[mode], mt.text, p.desc())
+		}
+		if err := p.advance(); err != nil {
+			return nil, err
+		}
+		if err := parseNames(); err != nil {
+			return nil, err
+		}
+		if mode == "logfmt" && len(c.Aliases) > 1 {
+			return nil, Errorf(Span{mt.sp.Start, p.prevEnd}, "parse logfmt makes one map of all the key=value pairs: name it once (logfmt as lf) and read lf.%s", c.Aliases[1])
+		}
 	case p.tok.kind == lexString:
 		pat := p.tok
 		if err := p.advance(); err != nil {
@@ -410,18 +613,8 @@ func (p *parser) parseParse(start int) (Command, *Error) {
 		if err := p.advance(); err != nil {
 			return nil, err
 		}
-		for {
-			a, err := p.parseName(parseAfterName(c.Aliases))
-			if err != nil {
-				return nil, err
-			}
-			c.Aliases = append(c.Aliases, a)
-			if !p.isOp(",") {
-				break
-			}
-			if err := p.advance(); err != nil {
-				return nil, err
-			}
+		if err := parseNames(); err != nil {
+			return nil, err
 		}
 		if n := strings.Count(c.Pattern, "*"); n != len(c.Aliases) {
 			return nil, Errorf(pat.sp, "the parse pattern has %d * wildcard(s) but %d name(s) follow as: the number of * must equal the number of names", n, len(c.Aliases))
@@ -432,6 +625,9 @@ func (p *parser) parseParse(start int) (Command, *Error) {
 			return nil, Errorf(pat.sp, "the parse pattern is not valid UTF-8")
 		}
 		c.Re = re
+		if p.isMulti() {
+			return nil, Errorf(p.tok.sp, "multi is only allowed after a parse /regex/: a glob extracts one match")
+		}
 	case p.isOp("/"):
 		rt, err := p.lx.scanRegex(p.tok.sp.Start)
 		if err != nil {
@@ -445,23 +641,50 @@ func (p *parser) parseParse(start int) (Command, *Error) {
 		if err := p.advance(); err != nil {
 			return nil, err
 		}
+		if p.tok.kind == lexIdent && p.tok.sp.Start == rt.sp.End {
+			return nil, Errorf(p.tok.sp, "regex flags after the closing / are not supported: write (?%s) at the start of the regex, as in /(?%s)%s/", p.tok.text, p.tok.text, rt.val)
+		}
 		c.Pattern, c.IsRegex, c.Re = rt.val, true, re
-		for _, n := range re.SubexpNames() {
-			if n != "" {
-				c.Aliases = append(c.Aliases, n)
+		if p.isKw("as") {
+			// The docs' multi-match example names an unnamed group this way:
+			// parse @message /(\d+\.\d+\.\d+\.\d+)/ as ip_addr multi.
+			if err := p.advance(); err != nil {
+				return nil, err
+			}
+			asStart := p.tok.sp.Start
+			if err := parseNames(); err != nil {
+				return nil, err
+			}
+			if n := re.NumSubexp(); n != len(c.Aliases) {
+				return nil, Errorf(Span{asStart, p.prevEnd}, "the parse regex has %d capture group(s) but %d name(s) follow as: name each group, in order", n, len(c.Aliases))
+			}
+			c.AsList = true
+		} else {
+			for _, n := range re.SubexpNames() {
+				if n != "" {
+					c.Aliases = append(c.Aliases, n)
+				}
+			}
+			if len(c.Aliases) == 0 {
+				return nil, Errorf(rt.sp, "the parse regex has no named group: name each field to extract with (?<name>...), or list the names after as")
 			}
 		}
-		if len(c.Aliases) == 0 {
-			return nil, Errorf(rt.sp, "the parse regex has no named group: name each field to extract with (?<name>...)")
-		}
-		if p.isKw("as") {
-			return nil, Errorf(p.tok.sp, "a parse /regex/ names its fields with (?<name>...) groups: remove the as list")
+		if p.isMulti() {
+			c.Multi = true
+			if err := p.advance(); err != nil {
+				return nil, err
+			}
 		}
 	default:
-		return nil, Errorf(p.tok.sp, `expected a "glob" pattern or a /regex/ after the parse source, found %s`, p.desc())
+		return nil, Errorf(p.tok.sp, `expected a "glob" pattern, a /regex/, logfmt or csv after the parse source, found %s`, p.desc())
 	}
 	c.Sp = p.sp(start)
 	return c, nil
+}
+
+// isMulti reports whether the current token is the multi word of a parse /regex/.
+func (p *parser) isMulti() bool {
+	return p.tok.kind == lexIdent && p.tok.bare && len(p.tok.path) == 1 && strings.EqualFold(p.tok.text, "multi")
 }
 
 func parseAfterName(names []string) string {
@@ -709,6 +932,10 @@ func (p *parser) parsePattern(op string, isRegexOp bool) (Expr, *Error) {
 		if err := p.advance(); err != nil {
 			return nil, err
 		}
+		if p.tok.kind == lexIdent && p.tok.sp.Start == rt.sp.End {
+			// /x/i: JavaScript-style flags (spec A13).
+			return nil, Errorf(p.tok.sp, "regex flags after the closing / are not supported: write (?%s) at the start of the regex, as in /(?%s)%s/", p.tok.text, p.tok.text, rt.val)
+		}
 		return &RegexLit{Sp: rt.sp, Src: rt.val, Re: re}, nil
 	case p.tok.kind == lexString:
 		t := p.tok
@@ -723,6 +950,9 @@ func (p *parser) parsePattern(op string, isRegexOp bool) (Expr, *Error) {
 		}
 		return &StrLit{Sp: t.sp, Val: t.val}, nil
 	}
+	if p.tok.kind == lexIdent {
+		return nil, Errorf(p.tok.sp, `expected a "string" or a /regex/ after %s, found %s: quote the text, as in %s "%s"`, op, p.desc(), op, p.tok.text)
+	}
 	return nil, Errorf(p.tok.sp, `expected a "string" or a /regex/ after %s, found %s`, op, p.desc())
 }
 
@@ -734,12 +964,24 @@ func (p *parser) parseList() (*ListLit, *Error) {
 	}
 	l := &ListLit{}
 	for !p.isOp("]") {
+		if p.tok.kind == lexEOF {
+			return nil, Errorf(Span{start, start + 1}, `this "[" is never closed: add the missing "]"`)
+		}
 		if len(l.Elems) > 0 {
 			if !p.isOp(",") {
-				return nil, Errorf(p.tok.sp, `expected "," or "]" in the list, found %s`, p.desc())
+				if p.tok.kind == lexString || p.tok.kind == lexNumber {
+					return nil, Errorf(p.tok.sp, `missing "," before %s in the list opened at %s`, p.tok.text, p.where(start))
+				}
+				return nil, Errorf(p.tok.sp, `expected "," or "]" in the list opened at %s, found %s`, p.where(start), p.desc())
 			}
 			if err := p.advance(); err != nil {
 				return nil, err
+			}
+			if p.isOp(",") || p.isOp("]") {
+				return nil, Errorf(p.tok.sp, `stray "," in the list: remove it`)
+			}
+			if p.tok.kind == lexEOF {
+				return nil, Errorf(Span{start, start + 1}, `this "[" is never closed: add the missing "]"`)
 			}
 		}
 		t := p.tok
@@ -919,6 +1161,9 @@ func (p *parser) parsePrimary() (Expr, *Error) {
 			if !t.bare || len(t.path) != 1 || t.path[0][0] == '@' {
 				return nil, Errorf(t.sp, "%s is not a function name", t.text)
 			}
+			if name, ok := parseNotYetFuncs[strings.ToLower(t.text)]; ok {
+				return nil, Errorf(t.sp, "the time-series function %s() is not supported yet", name)
+			}
 			return p.parseCall(t)
 		}
 		return &Field{Sp: t.sp, Name: t.val, Path: t.path}, nil
@@ -935,7 +1180,10 @@ func (p *parser) parsePrimary() (Expr, *Error) {
 			return nil, err
 		}
 		if !p.isOp(")") {
-			return nil, Errorf(p.tok.sp, `expected ")" to close the "(" at offset %d, found %s`, t.sp.Start, p.desc())
+			if p.tok.kind == lexEOF {
+				return nil, Errorf(t.sp, `this "(" is never closed: add the missing ")"`)
+			}
+			return nil, Errorf(p.tok.sp, `expected ")" to close the "(" opened at %s, found %s`, p.where(t.sp.Start), p.desc())
 		}
 		if err := p.advance(); err != nil {
 			return nil, err
@@ -949,6 +1197,10 @@ func (p *parser) parsePrimary() (Expr, *Error) {
 		return nil, Errorf(t.sp, "unexpected \"/\": a /regex/ is only allowed after like, not like, =~ or in parse; use a \"string\" elsewhere")
 	case "*":
 		return nil, Errorf(t.sp, "unexpected \"*\": * is only allowed as count(*)")
+	case "=", "==", "!=", "<", "<=", ">", ">=", "=~", "~=":
+		return nil, Errorf(t.sp, "unexpected %q: a comparison needs a value on each side; repeat the field, as in x >= 1 and x <= 9", t.op)
+	case ",":
+		return nil, Errorf(t.sp, "unexpected \",\": an expression is missing before it")
 	}
 	return nil, Errorf(t.sp, "unexpected %s: expected a field, a number, a \"string\", a function call or \"(\"", p.desc())
 }
@@ -958,14 +1210,29 @@ func (p *parser) parseCall(name lexToken) (Expr, *Error) {
 	if err := p.advance(); err != nil {
 		return nil, err
 	}
+	open := p.prevEnd - 1
 	c := &Call{Name: name.text}
 	for !p.isOp(")") {
+		if p.tok.kind == lexEOF {
+			return nil, Errorf(Span{open, open + 1}, `the "(" of %s( is never closed: add the missing ")"`, name.text)
+		}
 		if len(c.Args) > 0 {
 			if !p.isOp(",") {
-				return nil, Errorf(p.tok.sp, `expected "," or ")" in the arguments of %s, found %s`, name.text, p.desc())
+				if n, ok := c.Args[len(c.Args)-1].(*NumLit); ok && p.tok.kind == lexIdent && p.tok.sp.Start > n.Sp.End {
+					if _, unit := lexPeriodUnit(p.tok.text); unit {
+						return nil, Errorf(Span{n.Sp.Start, p.tok.sp.End}, "a time period is written without a space: %s%s", n.Text, p.tok.text)
+					}
+				}
+				return nil, Errorf(p.tok.sp, `expected "," or ")" in the arguments of %s( opened at %s, found %s`, name.text, p.where(open), p.desc())
 			}
 			if err := p.advance(); err != nil {
 				return nil, err
+			}
+			if p.isOp(")") || p.isOp(",") {
+				return nil, Errorf(p.tok.sp, `stray "," in the arguments of %s: remove it`, name.text)
+			}
+			if p.tok.kind == lexEOF {
+				return nil, Errorf(Span{open, open + 1}, `the "(" of %s( is never closed: add the missing ")"`, name.text)
 			}
 		}
 		arg, err := p.parseArg()
@@ -985,22 +1252,27 @@ func (p *parser) parseCall(name lexToken) (Expr, *Error) {
 // only as whole arguments.
 func (p *parser) parseArg() (Expr, *Error) {
 	t := p.tok
-	if p.isOp("*") || t.kind == lexPeriod {
+	if t.kind == lexPeriod {
+		// A period is a whole argument: whatever follows is the call's business (a "," or ")",
+		// or an error there that names the unclosed "(", not the period).
+		if err := p.advance(); err != nil {
+			return nil, err
+		}
+		if t.n <= 0 {
+			return nil, Errorf(t.sp, "a time period must be positive, as in 5m")
+		}
+		return &PeriodLit{Sp: t.sp, N: t.n, Unit: t.unit, Text: t.text}, nil
+	}
+	if p.isOp("*") {
 		nt, err := p.peek()
 		if err != nil {
 			return nil, err
 		}
-		if nt.kind == lexOp && (nt.op == "," || nt.op == ")") {
+		if nt.kind == lexEOF || nt.kind == lexOp && (nt.op == "," || nt.op == ")") {
 			if err := p.advance(); err != nil {
 				return nil, err
 			}
-			if t.kind == lexOp {
-				return &Star{Sp: t.sp}, nil
-			}
-			if t.n <= 0 {
-				return nil, Errorf(t.sp, "a time period must be positive, as in 5m")
-			}
-			return &PeriodLit{Sp: t.sp, N: t.n, Unit: t.unit, Text: t.text}, nil
+			return &Star{Sp: t.sp}, nil
 		}
 	}
 	return p.parseExpr()
@@ -1040,6 +1312,20 @@ func parseValidate(q *Query, names []Span) *Error {
 				})
 			}
 			if !hasAgg {
+				for _, it := range c.Aggs {
+					var near *Call
+					var k string
+					Walk(it.X, func(e Expr) {
+						if call, ok := e.(*Call); ok && near == nil {
+							if k = Suggest(call.Name, Aggregates); k != "" {
+								near = call
+							}
+						}
+					})
+					if near != nil {
+						return Errorf(near.Sp, "%s() is not an aggregate function: did you mean %s()?", near.Name, k)
+					}
+				}
 				return Errorf(c.Aggs[0].X.Pos(), "stats needs at least one aggregate function (%s)", "count, count_distinct, sum, avg, min, max, pct, stddev, earliest, latest, sortsFirst or sortsLast")
 			}
 			if nStats == 2 && i == lastStats {

@@ -142,6 +142,18 @@ var parseSuccessCases = [][2]string{
 		"parse @message \"url=*\" as url | parse url \"/api/*/users/*\" as apiVersion, userId"},
 	{"parse @message /\\[(?<level>\\S+)\\]\\s+(?<config>\\{.*\\})\\s+The error was: (?<exception>\\S+)/",
 		"parse @message /\\[(?<level>\\S+)\\]\\s+(?<config>\\{.*\\})\\s+The error was: (?<exception>\\S+)/"},
+	// The current PARSE page's modes: multi-match, logfmt, csv (the docs' examples).
+	{"parse @message /(\\d+\\.\\d+\\.\\d+\\.\\d+)/ as ip_addr multi\n| stats count(*) by ip_addr",
+		"parse @message /(\\d+\\.\\d+\\.\\d+\\.\\d+)/ as ip_addr multi | stats count(*) by ip_addr"},
+	{"parse @message /(?<ip>\\d+)/ MULTI", "parse @message /(?<ip>\\d+)/ multi"},
+	{"parse @message logfmt as lf\n| filter lf.level = \"error\"\n| display lf.msg, lf.duration",
+		"parse @message logfmt as lf | filter lf.level = \"error\" | display lf.msg, lf.duration"},
+	{"parse logfmt as lf | stats count(*) by lf.host", "parse logfmt as lf | stats count(*) by lf.host"},
+	{"parse @message csv as timestamp, level, message\n| filter level = \"ERROR\"\n| display timestamp, message",
+		"parse @message csv as timestamp, level, message | filter level = \"ERROR\" | display timestamp, message"},
+	{"PARSE @message CSV AS host, method", "parse @message csv as host, method"},
+	// csv and logfmt are field names where no as follows them.
+	{"parse csv \"a=*\" as a | parse logfmt /(?<b>x)/", "parse csv \"a=*\" as a | parse logfmt /(?<b>x)/"},
 	{"parse @message 'Failed to do: *' as cause",
 		"parse @message \"Failed to do: *\" as cause"},
 	{"parse @message \"subject: *, seconds after warning threshold:*\\\"\" as subject, elapsedtime",
@@ -368,13 +380,16 @@ func TestParseQuery_Failure(t *testing.T) {
 	f("", 0, "empty query: write a command such as fields, filter or stats")
 	f("   # only a comment", 19, "empty query: write a command such as fields, filter or stats")
 	f("|", 0, "expected a command after the start of the query, found \"|\"")
-	f("fields a |", 10, "expected a command after \"|\", found the end of the query")
-	f("fields a | | sort b", 11, "expected a command after \"|\", found \"|\"")
-	f("fields a sort b", 9, "unexpected \"sort\" after the fields command: expected \",\", \"|\" or the end of the query")
-	f("filter (a = 1", 13, "expected \")\" to close the \"(\" at offset 7, found the end of the query")
+	f("fields a |", 10, "expected a command after \"|\", found the end of the query: remove the trailing \"|\"")
+	f("fields a | | sort b", 11, "expected a command after \"|\", found \"|\": remove one of the two")
+	f("fields a sort b", 9, "missing \"|\" before sort: commands are separated by \"|\"")
+	f("filter (a = 1", 7, "this \"(\" is never closed: add the missing \")\"")
+	f("filter (a = 1 | limit 2", 14, "expected \")\" to close the \"(\" opened at column 8, found \"|\"")
+	f("filter a = 1\n| filter (a = 1 | limit 2", 29, "expected \")\" to close the \"(\" opened at line 2, column 10, found \"|\"")
 	f("parse @message \"\x84*\" as a", 15, "the parse pattern is not valid UTF-8")
-	f("filter a = 1)", 12, "unexpected \")\" after the filter command: expected \"|\" or the end of the query")
-	f("filter f(a, b", 13, "expected \",\" or \")\" in the arguments of f, found the end of the query")
+	f("filter a = 1)", 12, "unmatched \")\": there is no \"(\" for it to close; remove it")
+	f("filter f(a, b", 8, "the \"(\" of f( is never closed: add the missing \")\"")
+	f("filter f(a b)", 11, "expected \",\" or \")\" in the arguments of f( opened at column 9, found \"b\"")
 	f("fields", 6, "expected an expression after \"fields\", found the end of the query")
 	f("fields a,", 9, "expected an expression after \",\", found the end of the query")
 	f("fields a as", 11, "expected a field name after \"as\", found the end of the query")
@@ -385,10 +400,18 @@ func TestParseQuery_Failure(t *testing.T) {
 	f("parse @message \"*,*\" as a", 15, "the parse pattern has 2 * wildcard(s) but 1 name(s) follow as: the number of * must equal the number of names")
 	f("parse @message \"*\" as a, b", 15, "the parse pattern has 1 * wildcard(s) but 2 name(s) follow as: the number of * must equal the number of names")
 	f("parse @message \"x\"", 18, "expected as and the names of the * fields after the parse pattern (parse @message \"user=*\" as user), found the end of the query")
-	f("parse @message /(x)/", 15, "the parse regex has no named group: name each field to extract with (?<name>...)")
-	f("parse @message /(?<a>x)/ as a", 25, "a parse /regex/ names its fields with (?<name>...) groups: remove the as list")
-	f("parse", 5, "expected a field, a \"glob\" or a /regex/ after parse, found the end of the query")
-	f("parse @message", 14, "expected a \"glob\" pattern or a /regex/ after the parse source, found the end of the query")
+	f("parse @message /(x)/", 15, "the parse regex has no named group: name each field to extract with (?<name>...), or list the names after as")
+	// The current docs name a regex's groups with as (parse @message /(\d+)/ as ip multi): the
+	// names must match the groups one for one.
+	f("parse @message /(x)(y)/ as a", 27, "the parse regex has 2 capture group(s) but 1 name(s) follow as: name each group, in order")
+	f("parse @message /(x)/ as a, b multi", 24, "the parse regex has 1 capture group(s) but 2 name(s) follow as: name each group, in order")
+	f("parse @message \"*\" as a multi", 24, "multi is only allowed after a parse /regex/: a glob extracts one match")
+	f("parse @message logfmt", 21, "expected as and the name of the map (parse @message logfmt as lf, then lf.level) after logfmt, found the end of the query")
+	f("parse csv", 9, "expected as and a name for each value (parse @message csv as time, level, msg) after csv, found the end of the query")
+	f("parse logfmt as a, b", 6, "parse logfmt makes one map of all the key=value pairs: name it once (logfmt as lf) and read lf.b")
+	f("parse @message logfmt as", 24, "expected a field name after \"as\", found the end of the query")
+	f("parse", 5, "expected a field, a \"glob\", a /regex/, logfmt or csv after parse, found the end of the query")
+	f("parse @message", 14, "expected a \"glob\" pattern, a /regex/, logfmt or csv after the parse source, found the end of the query")
 	f("foo a", 0, "unknown command \"foo\": expected fields, display, filter, where, stats, sort, limit, parse, dedup, unnest, unmask or filterIndex")
 	f("FOO", 0, "unknown command \"FOO\": expected fields, display, filter, where, stats, sort, limit, parse, dedup, unnest, unmask or filterIndex")
 	f("pattern @message", 0, "the pattern command needs the CloudWatch service and is not supported offline")
@@ -437,8 +460,8 @@ func TestParseQuery_Failure(t *testing.T) {
 	f("filter a in [b]", 13, "expected a \"string\" or a number in the list, found \"b\"")
 	f("filter a not b", 13, "expected like or in after not, found \"b\"")
 	f("filter a not", 12, "expected like or in after not, found the end of the query")
-	f("filter a like b", 14, "expected a \"string\" or a /regex/ after like, found \"b\"")
-	f("filter a =~ b", 12, "expected a \"string\" or a /regex/ after =~, found \"b\"")
+	f("filter a like b", 14, "expected a \"string\" or a /regex/ after like, found \"b\": quote the text, as in like \"b\"")
+	f("filter a =~ b", 12, "expected a \"string\" or a /regex/ after =~, found \"b\": quote the text, as in =~ \"b\"")
 	f("filter a = b = c", 13, "comparisons cannot be chained: add parentheses, e.g. (a = b) = c")
 	f("filter a < b like \"x\"", 13, "comparisons cannot be chained: add parentheses, e.g. (a = b) = c")
 	f("filter a ! b", 9, "unexpected \"!\": write != for \"not equal\" or the keyword not for negation")
@@ -463,7 +486,7 @@ func TestParseQuery_Failure(t *testing.T) {
 	f("sort a,", 7, "expected a field to sort by after \",\", found the end of the query")
 	f("sort a desc desc", 12, "unexpected \"desc\" after the sort command: expected \",\", \"|\" or the end of the query")
 	f("stats count(*) by bin(5m) by", 26, "unexpected \"by\" after the stats command: expected \",\", \"|\" or the end of the query")
-	f("fields a b", 9, "unexpected \"b\" after the fields command: expected \",\", \"|\" or the end of the query")
+	f("fields a b", 9, "missing \",\" before \"b\": separate the items of a list with \",\"")
 	f("filter x like /a/ b", 18, "unexpected \"b\" after the filter command: expected \"|\" or the end of the query")
 }
 

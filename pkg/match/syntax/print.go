@@ -71,17 +71,30 @@ func (c *ParseCmd) String() string {
 		b.WriteString(printOperand(c.Source, printPrecPrimary))
 		b.WriteByte(' ')
 	}
-	if c.IsRegex {
-		b.WriteString(printRegex(c.Pattern))
-		return b.String()
-	}
-	b.WriteString(printQuote(c.Pattern))
-	b.WriteString(" as ")
-	for i, a := range c.Aliases {
-		if i > 0 {
-			b.WriteString(", ")
+	names := func() {
+		b.WriteString(" as ")
+		for i, a := range c.Aliases {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(printName(a))
 		}
-		b.WriteString(printName(a))
+	}
+	switch {
+	case c.Mode != "":
+		b.WriteString(c.Mode)
+		names()
+	case c.IsRegex:
+		b.WriteString(printRegex(c.Pattern))
+		if c.AsList {
+			names()
+		}
+		if c.Multi {
+			b.WriteString(" multi")
+		}
+	default:
+		b.WriteString(printQuote(c.Pattern))
+		names()
 	}
 	return b.String()
 }
