@@ -417,6 +417,10 @@ func (x *executor) Finish() (RunStats, error) {
 	}
 	var rows []outRow
 	switch {
+	case len(x.p.stats) == 1 && len(x.p.sortKeys) == 0 && len(x.p.dedup) == 0:
+		if err := x.streamStats(); err != nil {
+			return x.stats, err
+		}
 	case len(x.p.stats) > 0:
 		rows = x.finishStats()
 	case !x.stream:

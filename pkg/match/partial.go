@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
-	"slices"
 	"strings"
 	"time"
 )
@@ -270,22 +269,11 @@ func (x *executor) FinishPartial() (RunStats, error) {
 		for _, wk := range x.workers[1:] {
 			t.merge(wk.groups)
 		}
-		groups := make([]*group, 0, len(t.m))
-		for _, g := range t.m {
-			groups = append(groups, g)
-		}
 		// In first-seen order, so that the same shard writes the same bytes.
-		slices.SortFunc(groups, func(a, b *group) int {
-			switch {
-			case a.before(b):
-				return -1
-			case b.before(a):
-				return 1
-			}
-			return 0
-		})
-		for _, g := range groups {
-			e.group(g)
+		var g group
+		for _, i := range t.order() {
+			t.group(i, &g)
+			e.group(&g)
 			if e.err != nil {
 				return x.stats, e.err
 			}
@@ -511,7 +499,6 @@ func (p *Query) withNow(t time.Time) *Query {
 func (x *executor) mergeOne(s PartialSource, wk *worker, keepRaw bool) error {
 	d := newPdec(bufio.NewReaderSize(io.NewSectionReader(s.R, 0, s.Size), 1<<16))
 	d.header()
-	var key []byte
 	for d.err == nil {
 		switch tag := d.byte1(); tag {
 		case 'E':
@@ -522,23 +509,7 @@ func (x *executor) mergeOne(s PartialSource, wk *worker, keepRaw bool) error {
 				d.fail(errors.New("group in a partial of rows"))
 				break
 			}
-			g := &group{keys: d.values(), states: make([]aggFunc, len(t.st.aggs))}
-			g.first = d.uvarint()
-			if d.err == nil && len(g.keys) != len(t.st.keys) {
-				d.fail(errors.New("group of another stats"))
-			}
-			for i, a := range t.st.aggs {
-				st, err := a.def.newFn(a.params)
-				if err != nil {
-					return err
-				}
-				st.decode(d)
-				g.states[i] = st
-			}
-			if d.err == nil {
-				key = appendGroupKey(key[:0], g.keys)
-				t.mergeGroup(key, g)
-			}
+			t.decodeGroup(d)
 		case 'R':
 			r := d.row()
 			if d.err != nil {

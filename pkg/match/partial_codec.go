@@ -1,6 +1,7 @@
 package match
 
 import (
+	"bufio"
 	"encoding/binary"
 	"errors"
 	"hash"
@@ -104,6 +105,7 @@ var errCorrupt = errors.New("corrupt partial result")
 type pdec struct {
 	r   io.ByteReader
 	rr  io.Reader
+	br  *bufio.Reader // r, when it is one: varints are then read from its buffer in place
 	err error
 }
 
@@ -111,7 +113,8 @@ func newPdec(r interface {
 	io.Reader
 	io.ByteReader
 }) *pdec {
-	return &pdec{r: r, rr: r}
+	br, _ := r.(*bufio.Reader)
+	return &pdec{r: r, rr: r, br: br}
 }
 
 func (d *pdec) fail(err error) {
@@ -134,9 +137,27 @@ func (d *pdec) byte1() byte {
 	return b
 }
 
+// fastUvarint reads a varint that lies whole in the reader's buffer, or reports false (the
+// caller then reads it byte by byte, which also reports the errors).
+func (d *pdec) fastUvarint() (uint64, bool) {
+	if d.br == nil || d.br.Buffered() < binary.MaxVarintLen64 {
+		return 0, false
+	}
+	b, _ := d.br.Peek(binary.MaxVarintLen64)
+	u, n := binary.Uvarint(b)
+	if n <= 0 {
+		return 0, false
+	}
+	d.br.Discard(n)
+	return u, true
+}
+
 func (d *pdec) uvarint() uint64 {
 	if d.err != nil {
 		return 0
+	}
+	if u, ok := d.fastUvarint(); ok {
+		return u
 	}
 	u, err := binary.ReadUvarint(d.r)
 	if err != nil {
@@ -148,6 +169,13 @@ func (d *pdec) uvarint() uint64 {
 func (d *pdec) varint() int64 {
 	if d.err != nil {
 		return 0
+	}
+	if u, ok := d.fastUvarint(); ok {
+		i := int64(u >> 1)
+		if u&1 != 0 {
+			i = ^i
+		}
+		return i
 	}
 	i, err := binary.ReadVarint(d.r)
 	if err != nil {
@@ -226,6 +254,12 @@ func (d *pdec) value(depth int) Value {
 	v.JSON = fl&valJSON != 0
 	v.Str = d.str()
 	v.Num = d.f64()
+	d.valueRest(&v, fl, depth)
+	return v
+}
+
+// valueRest reads what follows a value's number: its elements and keys, as flags fl say.
+func (d *pdec) valueRest(v *Value, fl byte, depth int) {
 	if fl&valElems != 0 {
 		n := d.count()
 		v.Elems = make([]Value, 0, min(n, 1024))
@@ -240,7 +274,6 @@ func (d *pdec) value(depth int) Value {
 			v.Keys = append(v.Keys, d.str())
 		}
 	}
-	return v
 }
 
 func (d *pdec) values() []Value {
@@ -266,8 +299,9 @@ func (s *exactSum) encode(e *penc) {
 		return
 	}
 	e.bool1(true)
-	s.normalize()
-	for _, l := range s.acc {
+	var full [accLimbs]int64
+	s.limbs(&full)
+	for _, l := range full {
 		e.varint(l)
 	}
 }
@@ -281,14 +315,15 @@ func (s *exactSum) decode(d *pdec) {
 		s.acc = nil
 		return
 	}
-	s.acc = new([accLimbs]int64)
-	for i := range s.acc {
+	var full [accLimbs]int64
+	for i := range full {
 		l := d.varint()
 		if i < accLimbs-1 && (l < 0 || l > accLimbMask) {
 			d.fail(errors.New("sum limb out of range"))
 		}
-		s.acc[i] = l
+		full[i] = l
 	}
+	s.setLimbs(&full)
 }
 
 func (a *countAgg) encode(e *penc) { e.varint(a.n) }

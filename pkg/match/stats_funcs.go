@@ -113,13 +113,18 @@ func (a *distinctAgg) result() Value { return Num(float64(len(a.seen))) }
 // exactSum is the exact sum of float64 values, independent of the order of addition and
 // merging. Every finite double is an integer multiple of 2^-1074, so the sum is kept as an
 // integer scaled by 2^1074: a fast path for integral values of magnitude ≤ 2^53 (small), and
-// a superaccumulator for the others (acc: 32-bit limbs held in int64 so that carries can be
+// a superaccumulator for the others (32-bit limbs held in int64 so that carries can be
 // deferred). Infinities are tracked separately. All results are computed from the exact total
 // and rounded once, so they are bit-identical however the values were split.
+//
+// The superaccumulator has accLimbs limbs, but a group's values usually span a few of them, and
+// a merge holds a sum per group: acc holds only the limbs from lo up to the highest in use
+// (limb lo+i is acc[i]), the others being zero.
 type exactSum struct {
 	small          int64
-	acc            *[accLimbs]int64 // nil until a non-integral or large value is added
-	pending        int32            // additions to acc since its carries were propagated
+	acc            []int64 // nil until a non-integral or large value is added
+	lo             int32
+	pending        int32 // additions to acc since its carries were propagated
 	posInf, negInf bool
 }
 
@@ -134,6 +139,25 @@ const (
 	// started normalized (< 2^32) stays well inside int64.
 	accMaxPending = 1 << 29
 )
+
+// cover makes acc hold the limbs [i, j) and returns them.
+func (s *exactSum) cover(i, j int) []int64 {
+	if s.acc == nil {
+		s.acc, s.lo = make([]int64, j-i), int32(i)
+		return s.acc
+	}
+	lo, hi := int(s.lo), int(s.lo)+len(s.acc)
+	switch {
+	case i >= lo && j <= hi:
+	case i >= lo:
+		s.acc = append(s.acc, make([]int64, j-hi)...)
+	default:
+		n := make([]int64, max(j, hi)-i)
+		copy(n[lo-i:], s.acc)
+		s.acc, s.lo = n, int32(i)
+	}
+	return s.acc[i-int(s.lo) : j-int(s.lo)]
+}
 
 func (s *exactSum) add(x float64) {
 	switch {
@@ -162,9 +186,6 @@ func (s *exactSum) add(x float64) {
 		m >>= uint(-sh) // exact: a subnormal's low bits are zero
 		sh = 0
 	}
-	if s.acc == nil {
-		s.acc = new([accLimbs]int64)
-	}
 	i, off := sh/accLimbBits, uint(sh%accLimbBits)
 	l0 := int64((m << off) & accLimbMask)
 	rest := m >> (accLimbBits - off)
@@ -173,9 +194,10 @@ func (s *exactSum) add(x float64) {
 	if neg {
 		l0, l1, l2 = -l0, -l1, -l2
 	}
-	s.acc[i] += l0
-	s.acc[i+1] += l1
-	s.acc[i+2] += l2
+	a := s.cover(i, i+3)
+	a[0] += l0
+	a[1] += l1
+	a[2] += l2
 	if s.pending++; s.pending >= accMaxPending {
 		s.normalize()
 	}
@@ -184,17 +206,15 @@ func (s *exactSum) add(x float64) {
 func (s *exactSum) addSmall(i int64) {
 	if (i > 0 && s.small > math.MaxInt64-i) || (i < 0 && s.small < math.MinInt64-i) {
 		// Move small into acc: small = hi*2^32 + lo, scaled by 2^1074 = 2^(33*32+18).
-		if s.acc == nil {
-			s.acc = new([accLimbs]int64)
-		}
 		const limb, off = sumScale / accLimbBits, sumScale % accLimbBits
+		a := s.cover(limb, limb+3)
 		v := s.small
 		s.small = 0
 		// v * 2^off spans at most 64+18 bits: split v into 32-bit pieces first.
 		lo, hi := v&accLimbMask, v>>accLimbBits // v = hi*2^32 + lo, lo ≥ 0
-		s.acc[limb] += (lo << off) & accLimbMask
-		s.acc[limb+1] += lo>>(accLimbBits-off) + (hi<<off)&accLimbMask
-		s.acc[limb+2] += hi >> (accLimbBits - off)
+		a[0] += (lo << off) & accLimbMask
+		a[1] += lo>>(accLimbBits-off) + (hi<<off)&accLimbMask
+		a[2] += hi >> (accLimbBits - off)
 		if s.pending += 2; s.pending >= accMaxPending {
 			s.normalize()
 		}
@@ -202,16 +222,30 @@ func (s *exactSum) addSmall(i int64) {
 	s.small += i
 }
 
-// normalize propagates carries: every limb but the last in [0, 2^32).
+// carry propagates carries through a: every limb but the last in [0, 2^32).
+func carry(a []int64) {
+	for i := 0; i < len(a)-1; i++ {
+		c := a[i] >> accLimbBits // floor division by 2^32
+		a[i] -= c << accLimbBits
+		a[i+1] += c
+	}
+}
+
+// normalize propagates carries, and grows acc upwards while its top limb is outside
+// (-2^32, 2^32), so that it stays as far from overflowing as the whole accumulator's.
 func (s *exactSum) normalize() {
 	s.pending = 0
 	if s.acc == nil {
 		return
 	}
-	for i := 0; i < accLimbs-1; i++ {
-		c := s.acc[i] >> accLimbBits // floor division by 2^32
-		s.acc[i] -= c << accLimbBits
-		s.acc[i+1] += c
+	carry(s.acc)
+	for {
+		hi := int(s.lo) + len(s.acc)
+		top := s.acc[len(s.acc)-1]
+		if hi >= accLimbs || (top < 1<<accLimbBits && top > -(1<<accLimbBits)) {
+			return
+		}
+		carry(s.cover(hi-1, hi+1))
 	}
 }
 
@@ -219,22 +253,47 @@ func (s *exactSum) merge(o *exactSum) {
 	s.posInf = s.posInf || o.posInf
 	s.negInf = s.negInf || o.negInf
 	if o.acc != nil {
-		if s.acc == nil {
-			s.acc = new([accLimbs]int64)
-		}
 		s.normalize()
-		oa := *o.acc
-		for i := 0; i < accLimbs-1; i++ { // normalize a copy of o's limbs
-			c := oa[i] >> accLimbBits
-			oa[i] -= c << accLimbBits
-			oa[i+1] += c
-		}
+		var buf [accLimbs]int64
+		oa := buf[:len(o.acc)]
+		copy(oa, o.acc)
+		carry(oa) // normalize a copy of o's limbs
+		a := s.cover(int(o.lo), int(o.lo)+len(oa))
 		for i := range oa {
-			s.acc[i] += oa[i]
+			a[i] += oa[i]
 		}
 		s.normalize()
 	}
 	s.addSmall(o.small)
+}
+
+// limbs sets full to the whole normalized accumulator (zero when acc is nil).
+func (s *exactSum) limbs(full *[accLimbs]int64) {
+	*full = [accLimbs]int64{}
+	s.normalize()
+	copy(full[s.lo:], s.acc)
+	carry(full[:])
+}
+
+// setLimbs sets acc from a whole normalized accumulator, keeping the limbs in use.
+func (s *exactSum) setLimbs(full *[accLimbs]int64) {
+	lo, hi := 0, accLimbs
+	for lo < hi-1 && full[lo] == 0 {
+		lo++
+	}
+	for hi-lo > 1 {
+		switch {
+		case full[hi-1] == 0:
+			hi--
+			continue
+		case full[hi-1] == -1 && full[hi-2] == accLimbMask: // ...2^32-1, -1 is -1
+			full[hi-2] = -1
+			hi--
+			continue
+		}
+		break
+	}
+	s.acc, s.lo, s.pending = append([]int64(nil), full[lo:hi]...), int32(lo), 0
 }
 
 // special is the sum's value when an infinity was added (ok true).
@@ -257,10 +316,11 @@ func (s *exactSum) scaled() *big.Int {
 	if s.acc != nil {
 		s.normalize()
 		var a, limb big.Int
-		for i := accLimbs - 1; i >= 0; i-- {
+		for i := len(s.acc) - 1; i >= 0; i-- {
 			a.Lsh(&a, accLimbBits)
 			a.Add(&a, limb.SetInt64(s.acc[i]))
 		}
+		a.Lsh(&a, uint(s.lo)*accLimbBits)
 		t.Add(t, &a)
 	}
 	return t
@@ -274,6 +334,14 @@ func (s *exactSum) quo(n int64) float64 {
 	if s.acc == nil && s.small >= -(1<<53) && s.small <= 1<<53 {
 		return float64(s.small) / float64(n) // both exact: one correct rounding
 	}
+	if f, ok := s.quoShort(n); ok {
+		return f
+	}
+	return s.quoBig(n)
+}
+
+// quoBig is quo with big numbers.
+func (s *exactSum) quoBig(n int64) float64 {
 	t := s.scaled()
 	num := new(big.Float).SetInt(t) // exact: precision = bit length
 	q := new(big.Float).SetPrec(53).SetMode(big.ToNearestEven)
@@ -281,6 +349,41 @@ func (s *exactSum) quo(n int64) float64 {
 	q.SetMantExp(q, -sumScale)
 	f, _ := q.Float64()
 	return f
+}
+
+// quoShort is quo for a sum held in at most two limbs of acc (values of similar magnitude,
+// as a group's usually are), without big numbers: the limbs make an integer m < 2^53 scaled by
+// 2^(32*lo-1074), m/n rounds once, and scaling by a power of two is exact unless the result is
+// subnormal or overflows, when it reports false.
+func (s *exactSum) quoShort(n int64) (float64, bool) {
+	if s.small != 0 || s.acc == nil || n > 1<<53 {
+		return 0, false
+	}
+	s.normalize()
+	a := s.acc
+	lo := int(s.lo)
+	for len(a) > 1 && a[0] == 0 {
+		a, lo = a[1:], lo+1
+	}
+	for len(a) > 1 && a[len(a)-1] == 0 {
+		a = a[:len(a)-1]
+	}
+	if len(a) > 2 {
+		return 0, false
+	}
+	m := a[0]
+	if len(a) == 2 {
+		if hi := a[1]; hi >= 1<<20 || hi < -(1<<20) {
+			return 0, false
+		} else {
+			m += hi << accLimbBits
+		}
+	}
+	f := math.Ldexp(float64(m)/float64(n), lo*accLimbBits-sumScale)
+	if math.IsInf(f, 0) || (f != 0 && math.Abs(f) < 0x1p-1022) {
+		return 0, false
+	}
+	return f, true
 }
 
 // numArg is the numeric reading of an aggregate's argument (toNumber), or false to skip it.
