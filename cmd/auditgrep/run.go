@@ -59,6 +59,9 @@ type cli struct {
 	Plan  planCmd  `cmd:"" help:"Cut the inputs into N byte-balanced shards for a job runner: auditgrep plan --shards N PATH... > plan.json"`
 	Merge mergeCmd `cmd:"" help:"Merge the partial results of a sharded run (--shard) into the output of a single run."`
 
+	Convert convertCmd `cmd:"" help:"Write the inputs as a partitioned Parquet dataset for SQL engines: auditgrep convert -o DIR PATH..."`
+	DDL     ddlCmd     `cmd:"" name:"ddl" help:"Print the CREATE TABLE (or view) of a converted dataset for athena, trino, spark or duckdb."`
+
 	Completion kongcompletion.Completion `cmd:"" help:"Print how to turn on tab completion for bash, zsh or fish (-c: the code itself)."`
 }
 
@@ -177,6 +180,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return c.Plan.run(e)
 	case "merge <PARTIAL>":
 		return c.Merge.run(e)
+	case "convert", "convert <PATH>":
+		return c.Convert.run(e)
+	case "ddl <LOCATION>":
+		return c.DDL.run(e)
 	default:
 		n := c.Query.run(e)
 		if ctx.Err() != nil {

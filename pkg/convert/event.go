@@ -1,0 +1,257 @@
+package convert
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/parquet-go/jsonlite"
+)
+
+// item is an element of a list column or the value of a map entry.
+type item struct {
+	s    string
+	null bool
+}
+
+// entry is an entry of the annotations map.
+type entry struct {
+	key string
+	val item
+}
+
+// fields are the typed columns of one event, taken from its @message when that is a JSON
+// object. Strings alias the message (or an unescaped copy of a part of it).
+type fields struct {
+	has    [numColumns]bool
+	str    [numColumns]string
+	lists  [2][]item // user_groups, source_ips
+	ann    []entry
+	code   int32
+	micros [2]int64 // request_received_timestamp, stage_timestamp
+}
+
+// extractor parses messages into fields, reusing its buffers from one event to the next.
+type extractor struct {
+	it *jsonlite.Iterator
+	f  fields
+}
+
+// parse fills e.f from msg. A message that is not one well-formed JSON object leaves every
+// typed column null; a field whose value has another type than its column's is null.
+func (e *extractor) parse(msg string) {
+	f := &e.f
+	f.has = [numColumns]bool{}
+	f.lists[0], f.lists[1], f.ann = f.lists[0][:0], f.lists[1][:0], f.ann[:0]
+	i := 0
+	for i < len(msg) && (msg[i] == ' ' || msg[i] == '\t' || msg[i] == '\r' || msg[i] == '\n') {
+		i++
+	}
+	if i == len(msg) || msg[i] != '{' {
+		return
+	}
+	// A fresh iterator: Reset keeps the nesting state an earlier malformed message left.
+	e.it = jsonlite.Iterate(msg)
+	it := e.it
+	if !it.Next() || it.Kind() != jsonlite.Object {
+		f.has = [numColumns]bool{}
+		return
+	}
+	for key, err := range it.Object {
+		if err != nil {
+			break
+		}
+		switch key {
+		case "verb":
+			e.str(colVerb)
+		case "requestURI":
+			e.str(colRequestURI)
+		case "userAgent":
+			e.str(colUserAgent)
+		case "stage":
+			e.str(colStage)
+		case "level":
+			e.str(colLevel)
+		case "auditID":
+			e.str(colAuditID)
+		case "sourceIPs":
+			e.list(colSourceIPs, 1)
+		case "requestReceivedTimestamp":
+			e.time(colRequestReceived, 0)
+		case "stageTimestamp":
+			e.time(colStageTimestamp, 1)
+		case "annotations":
+			e.annotations()
+		case "user":
+			e.object(func(k string) {
+				switch k {
+				case "username":
+					e.str(colUserUsername)
+				case "uid":
+					e.str(colUserUID)
+				case "groups":
+					e.list(colUserGroups, 0)
+				}
+			})
+		case "objectRef":
+			e.object(func(k string) {
+				switch k {
+				case "resource":
+					e.str(colObjResource)
+				case "namespace":
+					e.str(colObjNamespace)
+				case "name":
+					e.str(colObjName)
+				case "apiGroup":
+					e.str(colObjAPIGroup)
+				case "apiVersion":
+					e.str(colObjAPIVersion)
+				case "subresource":
+					e.str(colObjSubresource)
+				}
+			})
+		case "responseStatus":
+			e.object(func(k string) {
+				if k != "code" {
+					return
+				}
+				f.has[colCode] = false
+				if it.Kind() == jsonlite.Number {
+					// Only a number written as an integer: "200", not "200.0" or "2e2".
+					if n, err := strconv.ParseInt(e.token(), 10, 32); err == nil {
+						f.code, f.has[colCode] = int32(n), true
+					}
+				}
+			})
+		}
+	}
+	// Anything but one complete object and nothing after it is not JSON: no typed columns.
+	if it.Err() != nil || it.Next() || it.Err() != nil {
+		f.has = [numColumns]bool{}
+	}
+}
+
+// token is the current scalar's JSON text.
+func (e *extractor) token() string {
+	v, err := e.it.Value()
+	if err != nil {
+		return ""
+	}
+	return v.JSON()
+}
+
+// str sets string column c from the current value: a JSON string, else null.
+func (e *extractor) str(c int) {
+	e.f.has[c] = false
+	if e.it.Kind() != jsonlite.String {
+		return
+	}
+	s, err := e.it.String()
+	if err != nil {
+		return
+	}
+	e.f.str[c], e.f.has[c] = s, true
+}
+
+// object calls fn for each key of the current value when it is an object, positioned on the
+// key's value.
+func (e *extractor) object(fn func(key string)) {
+	if e.it.Kind() != jsonlite.Object {
+		return
+	}
+	for key, err := range e.it.Object {
+		if err != nil {
+			return
+		}
+		fn(key)
+	}
+}
+
+// text is the current value as a list element or map value: a string as itself, null as null,
+// anything else as its JSON text.
+func (e *extractor) text() item {
+	switch e.it.Kind() {
+	case jsonlite.Null:
+		return item{null: true}
+	case jsonlite.String:
+		s, err := e.it.String()
+		if err != nil {
+			return item{null: true}
+		}
+		return item{s: s}
+	}
+	v, err := e.it.Value()
+	if err != nil {
+		return item{null: true}
+	}
+	return item{s: v.JSON()}
+}
+
+// list sets list column c (lists[k]) from the current value when it is an array.
+func (e *extractor) list(c, k int) {
+	f := &e.f
+	f.has[c] = false
+	f.lists[k] = f.lists[k][:0]
+	if e.it.Kind() != jsonlite.Array {
+		return
+	}
+	for _, err := range e.it.Array {
+		if err != nil {
+			return
+		}
+		f.lists[k] = append(f.lists[k], e.text())
+	}
+	f.has[c] = true
+}
+
+func (e *extractor) annotations() {
+	f := &e.f
+	f.has[colAnnotations] = false
+	f.ann = f.ann[:0]
+	if e.it.Kind() != jsonlite.Object {
+		return
+	}
+	for key, err := range e.it.Object {
+		if err != nil {
+			return
+		}
+		f.ann = append(f.ann, entry{key: key, val: e.text()})
+	}
+	f.has[colAnnotations] = true
+}
+
+// time sets timestamp column c (micros[k]) from an RFC 3339 string.
+func (e *extractor) time(c, k int) {
+	e.f.has[c] = false
+	if e.it.Kind() != jsonlite.String {
+		return
+	}
+	s, err := e.it.String()
+	if err != nil {
+		return
+	}
+	if us, ok := parseMicros(s); ok {
+		e.f.micros[k], e.f.has[c] = us, true
+	}
+}
+
+// timeLayouts are the timestamp forms taken: RFC 3339 with any fraction, and the same with a
+// space for the 'T' or without a zone (read as UTC), as some pipelines rewrite audit times.
+var timeLayouts = []string{
+	"2006-01-02T15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999",
+}
+
+// parseMicros parses a timestamp into epoch microseconds (the fraction beyond them truncated).
+func parseMicros(s string) (int64, bool) {
+	if len(s) < 19 {
+		return 0, false
+	}
+	for _, l := range timeLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t.UnixMicro(), true
+		}
+	}
+	return 0, false
+}
