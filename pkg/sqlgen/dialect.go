@@ -176,8 +176,10 @@ func (d dialect) jsonScalar(col, path string) string {
 	p := d.str(path)
 	switch d.e {
 	case DuckDB:
-		// json_type errors on malformed JSON, hence the json_valid guard.
-		return "CASE WHEN json_valid(" + col + ") AND json_type(" + col + ", " + p + ") IN ('VARCHAR', 'BIGINT', 'UBIGINT', 'HUGEINT', 'DOUBLE', 'BOOLEAN') THEN json_extract_string(" + col + ", " + p + ") END"
+		// json_type and json_extract_string fail on malformed JSON, so they read NULL instead
+		// of such a message (a CASE around them is not enough: DuckDB may hoist them out).
+		v := "(CASE WHEN json_valid(" + col + ") THEN " + col + " END)"
+		return "(CASE WHEN json_type(" + v + ", " + p + ") IN ('VARCHAR', 'BIGINT', 'UBIGINT', 'HUGEINT', 'DOUBLE', 'BOOLEAN') THEN json_extract_string(" + v + ", " + p + ") END)"
 	case Spark:
 		// get_json_object returns objects and arrays as JSON text; they are the values that
 		// parse as a JSON object or array.
@@ -224,18 +226,20 @@ func (d dialect) argMax(x, key string) string {
 	return "max_by(" + x + ", " + key + ")"
 }
 
-// pct is the p-th percentile (p in 0..100). DuckDB's quantile_disc and Spark's percentile_disc
-// are exact and discrete: the smallest value whose cumulative share reaches p/100, which is
-// Insights' nearest rank (A39). Trino and Athena only have approx_percentile.
+// pct is the p-th percentile (p in 0..100) of the non-null values of x, exactly as pkg/match
+// computes it (A39, nearest rank): the ceil(p*n/100)-th smallest, at least the first. Every
+// engine sorts the group's values for it; approx_percentile or quantile_disc would be cheaper
+// but answer differently (quantile_disc interpolates the rank).
 func (d dialect) pct(x string, p float64) string {
-	f := strconv.FormatFloat(p/100, 'f', -1, 64)
+	ps := strconv.FormatFloat(p, 'f', -1, 64)
+	rank := "greatest(1, CAST(ceil(" + ps + " * count(" + x + ") / 100.0) AS BIGINT))"
 	switch d.e {
 	case DuckDB:
-		return "quantile_disc(" + x + ", " + f + ")"
+		return "list_sort(list(" + x + ") FILTER (WHERE " + x + " IS NOT NULL))[" + rank + "]"
 	case Spark:
-		return "percentile_disc(" + f + ") WITHIN GROUP (ORDER BY " + x + ")"
+		return "element_at(array_sort(collect_list(" + x + ")), CAST(" + rank + " AS INT))"
 	}
-	return "approx_percentile(" + x + ", " + f + ")"
+	return "element_at(array_sort(array_agg(" + x + ") FILTER (WHERE " + x + " IS NOT NULL)), " + rank + ")"
 }
 
 // row packs sort-key parts into one orderable value (a struct/row).
@@ -287,4 +291,15 @@ func isPlainKey(s string) bool {
 		}
 	}
 	return true
+}
+
+// fail is a BOOLEAN expression that aborts the statement with msg when evaluated.
+func (d dialect) fail(msg string) string {
+	switch d.e {
+	case DuckDB:
+		return "CAST(error(" + d.str(msg) + ") AS BOOLEAN)"
+	case Spark:
+		return "CAST(raise_error(" + d.str(msg) + ") AS BOOLEAN)"
+	}
+	return "CAST(fail(" + d.str(msg) + ") AS BOOLEAN)"
 }

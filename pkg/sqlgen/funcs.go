@@ -302,8 +302,11 @@ func (t *tr) agg(sc *scope, e *ast.Call, name string) (texpr, error) {
 	case "avg":
 		return texpr{sql: "avg(CAST(" + t.num(x) + " AS DOUBLE))", t: tNum}, nil
 	case "stddev":
+		// The sample deviation (A40) from Σx and Σx², like pkg/match: exact for whole numbers
+		// (sums below 2^53), where stddev_samp's running update can differ in the last digit.
 		n := "CAST(" + t.num(x) + " AS DOUBLE)"
-		return texpr{sql: "(CASE WHEN count(" + n + ") = 1 THEN 0 ELSE stddev_samp(" + n + ") END)", t: tNum}, nil
+		c := "count(" + n + ")"
+		return texpr{sql: "(CASE WHEN " + c + " = 1 THEN 0 ELSE sqrt(greatest(0, (" + c + " * sum(" + n + " * " + n + ") - sum(" + n + ") * sum(" + n + ")) / (" + c + " * (" + c + " - 1.0)))) END)", t: tNum}, nil
 	case "pct":
 		p, ok := e.Args[1].(*ast.NumLit)
 		if !ok || p.Val < 0 || p.Val > 100 {

@@ -1,5 +1,7 @@
 package sqlgen
 
+import "github.com/auditgrep/auditgrep/pkg/convert"
+
 // ColType is the type of a dataset column as the translator needs it.
 type ColType int
 
@@ -25,7 +27,7 @@ type Column struct {
 }
 
 // DefaultTable is the table name when Options.Table is empty.
-const DefaultTable = "auditgrep_events"
+const DefaultTable = convert.DefaultTable
 
 // columnFor finds the column holding an Insights field.
 func columnFor(cols []Column, field string) (Column, bool) {
@@ -35,4 +37,30 @@ func columnFor(cols []Column, field string) (Column, bool) {
 		}
 	}
 	return Column{}, false
+}
+
+// DatasetColumns are the columns of the dataset `auditgrep convert` writes (convert.Columns);
+// the partition columns (date, hour, stream) are not read: every filter is on the event's own
+// columns, so the answer does not depend on the layout.
+func DatasetColumns() []Column {
+	out := make([]Column, 0, len(convert.Columns))
+	for _, c := range convert.Columns {
+		var ty ColType
+		switch c.Type {
+		case convert.TypeString:
+			ty = String
+		case convert.TypeInt:
+			ty = Int
+		case convert.TypeTimestamp:
+			ty = Timestamp
+		case convert.TypeList:
+			ty = List
+		case convert.TypeMap:
+			ty = Map
+		default:
+			panic("sqlgen: convert column " + c.Name + " has an unknown type " + string(c.Type))
+		}
+		out = append(out, Column{Name: c.Name, Field: c.Field, Type: ty})
+	}
+	return out
 }

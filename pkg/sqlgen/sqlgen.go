@@ -235,12 +235,16 @@ func (t *tr) translate() (string, error) {
 			orderBy = t.orderBy(ts, true)
 		}
 	}
-	limit := ""
+	limit, guard := "", 0
 	if limitCmd != nil {
 		if len(orderBy) == 0 && !limitCmd.Any {
-			return "", ast.Errorf(limitCmd.Sp, "limit %d without sort returns the first %d rows in input order, which a table does not have; add a sort, or write limit any %d", limitCmd.N, limitCmd.N, limitCmd.N)
+			// Insights keeps the first N rows in input order, which a table does not have.
+			// When no more than N rows match, that is every row; otherwise the statement
+			// fails rather than pick other rows.
+			guard = limitCmd.N
+		} else {
+			limit = "LIMIT " + strconv.Itoa(limitCmd.N)
 		}
-		limit = "LIMIT " + strconv.Itoa(limitCmd.N)
 	}
 
 	var b strings.Builder
@@ -293,6 +297,16 @@ func (t *tr) translate() (string, error) {
 	}
 	if limit != "" {
 		b.WriteString("\n" + limit)
+	}
+	if guard > 0 {
+		outer := make([]string, len(names))
+		for i, n := range names {
+			outer[i] = t.d.ident(n)
+		}
+		n := strconv.Itoa(guard)
+		msg := "auditgrep: more than " + n + " rows match: limit " + n + " without sort keeps the first " + n + " in input order, which a table does not have; add a sort or write limit any " + n
+		return "SELECT " + strings.Join(outer, ", ") + "\nFROM (SELECT *, count(*) OVER () AS __rows FROM (\n" + b.String() + "\n) AS " + t.d.ident("q") + ") AS " + t.d.ident("l") +
+			"\nWHERE CASE WHEN __rows > " + n + " THEN " + t.d.fail(msg) + " ELSE TRUE END", nil
 	}
 	return b.String(), nil
 }

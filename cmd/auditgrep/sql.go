@@ -1,0 +1,37 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/auditgrep/auditgrep/pkg/match"
+	"github.com/auditgrep/auditgrep/pkg/match/syntax"
+	"github.com/auditgrep/auditgrep/pkg/sqlgen"
+)
+
+// sqlCmd prints the SQL statement that answers a query over the converted dataset:
+// `auditgrep sql --engine athena 'stats count(*) by verb'`.
+type sqlCmd struct {
+	Engine string `default:"duckdb" enum:"duckdb,athena,trino,spark" help:"The SQL dialect: duckdb, athena, trino or spark."`
+	Table  string `default:"auditgrep_events" placeholder:"NAME" help:"The table (or view) to read, as created by auditgrep ddl; may be qualified (db.table)."`
+	Query  string `arg:"" name:"QUERY" help:"The Logs Insights query."`
+}
+
+func (c *sqlCmd) run(e *env) int {
+	// The engine's own checks first, so an invalid query gets the error a run would give.
+	if _, err := match.Compile(c.Query, match.Options{}); err != nil {
+		printQueryError(e.stderr, c.Query, err)
+		return exitError
+	}
+	q, err := syntax.Parse(c.Query)
+	if err != nil {
+		printQueryError(e.stderr, c.Query, err)
+		return exitError
+	}
+	s, err := sqlgen.Translate(q, sqlgen.Options{Engine: sqlgen.Engine(c.Engine), Table: c.Table, Columns: sqlgen.DatasetColumns()})
+	if err != nil {
+		printQueryError(e.stderr, c.Query, err)
+		return exitError
+	}
+	fmt.Fprintln(e.stdout, s+";")
+	return exitMatch
+}
