@@ -133,7 +133,7 @@ func (d dialect) monthStart(m string) string {
 	case Spark:
 		return "CAST(make_date(CAST(floor((" + m + ") / 12) AS INT), CAST((" + m + ") - floor((" + m + ") / 12) * 12 + 1 AS INT), 1) AS TIMESTAMP)"
 	}
-	return "date_add('month', CAST(" + m + " AS BIGINT), TIMESTAMP '0000-01-01 00:00:00')"
+	return "date_add('month', CAST(" + m + " AS BIGINT) - 23640, TIMESTAMP '1970-01-01 00:00:00')"
 }
 
 // fmtTime renders a timestamp as Insights does: YYYY-MM-DD HH:MM:SS.mmm (UTC).
@@ -255,7 +255,7 @@ func (d dialect) row(parts []string) string {
 // then the digits: the list then orders as Insights compares chunk by chunk. A digit run starts
 // with "0", which compares with any other chunk's first character as any digit would.
 func (d dialect) chunks(s string) string {
-	const re = `[0-9]+|\pL+|(?s:.)`
+	const re = `[0-9]+|\p{L}+|(?s:.)`
 	enc := func(c string) string {
 		return "CASE WHEN " + d.regexMatch(c, "^[0-9]") + " THEN '0' || lpad(CAST(length(" + c + ") AS " + d.varchar() + "), 4, '0') || " + c + " ELSE " + c + " END"
 	}

@@ -197,7 +197,10 @@ func (t *tr) field(sc *scope, name string, sp ast.Span) (texpr, error) {
 		// After stats only its outputs exist: any other name is absent (as in pkg/match).
 		return t.nullOf(tStr), nil
 	}
-	if c, ok := columnFor(t.o.Columns, name); ok {
+	if c, ok := columnFor(t.o.Columns, name); ok && (c.Type != Timestamp || name == "@timestamp") {
+		// requestReceivedTimestamp and stageTimestamp are strings to Insights (compared and
+		// printed as the RFC 3339 text); the typed columns would compare as instants and print
+		// in another form, so those fields are read from @message like any other.
 		col := t.d.ident(c.Name)
 		switch c.Type {
 		case Int:

@@ -1,0 +1,93 @@
+package sqlgen
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	ast "github.com/auditgrep/auditgrep/pkg/match/syntax"
+)
+
+// TestRefusals checks that what has no faithful SQL is refused with a *syntax.Error that
+// covers the construct (so the CLI draws its caret there) and names it.
+func TestRefusals(t *testing.T) {
+	cases := []struct {
+		q, at, msg string
+		engines    []Engine // nil: every engine
+	}{
+		{`fields @ptr, @timestamp | sort @timestamp`, `@ptr`, `@ptr is not in the dataset`, nil},
+		{`filter user.groups = "system:masters"`, `user.groups`, `JSON array or object`, nil},
+		{`stats sortsFirst(verb) as v`, `sortsFirst(verb)`, `sortsFirst() has no faithful`, nil},
+		{`filter ispresent(verb) | fields now() as t | sort t`, `now()`, `now() has no faithful`, nil},
+		{`fields jsonParse(@message) as j | unnest j.items into it`, `unnest j.items into it`, `unnest has no SQL translation`, nil},
+		{`fields round(lat / 7, 2) as r | sort r`, `round(lat / 7, 2)`, `decimal text`, nil},
+		{`fields trim(verb, "x") as v | sort v`, `trim(verb, "x")`, `set of characters`, nil},
+		{`filter strcontains(verb, "GET", 1)`, `1`, `case-insensitive`, nil},
+		{`filter isValidIp(sourceIPs.0)`, `isValidIp(sourceIPs.0)`, `IPv6`, nil},
+		{`filter isIpv4InSubnet(sourceIPs.0, verb)`, `verb`, `string literal`, nil},
+		{`fields substr(verb, lat) as s | sort s`, `substr(verb, lat)`, `integer literals`, nil},
+		{`fields @timestamp + 1000 as later | sort later`, `@timestamp + 1000`, `shifts a timestamp`, nil},
+		{`fields coalesce(verb, @timestamp) as c | sort c`, `@timestamp`, `different types`, nil},
+		{`stats count(*) by bin(x)`, `x`, `period must be a literal`, nil},
+		{`filter verb like /a$/`, `/a$/`, `final newline`, []Engine{Athena, Trino, Spark}},
+		{`fields avg_lat * 1.5 as x | filter x like "2"`, `x like "2"`, `scientific notation`, []Engine{Athena, Trino}},
+		{`fields datefloor(verb, 1h) as d | sort d`, `datefloor(verb, 1h)`, `must be a timestamp`, nil},
+	}
+	for _, c := range cases {
+		q, err := ast.Parse(c.q)
+		if err != nil {
+			t.Fatalf("%s: %v", c.q, err)
+		}
+		engines := c.engines
+		if engines == nil {
+			engines = Engines
+		}
+		for _, e := range engines {
+			_, err := Translate(q, Options{Engine: e, Columns: DatasetColumns()})
+			var se *ast.Error
+			if !errors.As(err, &se) {
+				t.Errorf("%s (%s): want a *syntax.Error, got %v", c.q, e, err)
+				continue
+			}
+			at := strings.Index(c.q, c.at)
+			if se.Offset != at || !strings.Contains(se.Msg, c.msg) {
+				t.Errorf("%s (%s): error at %d %q, want at %d (%q) containing %q", c.q, e, se.Offset, se.Msg, at, c.at, c.msg)
+			}
+		}
+	}
+	// The dollar anchor is fine on DuckDB, whose RE2 reads it as Insights does.
+	q, _ := ast.Parse(`filter verb like /a$/`)
+	if _, err := Translate(q, Options{Engine: DuckDB, Columns: DatasetColumns()}); err != nil {
+		t.Errorf("DuckDB: %v", err)
+	}
+}
+
+func TestBadOptions(t *testing.T) {
+	q, _ := ast.Parse(`stats count(*)`)
+	if _, err := Translate(q, Options{Engine: "mysql"}); err == nil || !strings.Contains(err.Error(), "mysql") {
+		t.Errorf("unknown engine: %v", err)
+	}
+	if _, err := Translate(q, Options{Engine: Trino, Table: "x; drop table y"}); err == nil || !strings.Contains(err.Error(), "table name") {
+		t.Errorf("bad table name: %v", err)
+	}
+	s, err := Translate(q, Options{Engine: Trino, Table: "hive.audit.events", Columns: DatasetColumns()})
+	if err != nil || !strings.Contains(s, "FROM hive.audit.events") {
+		t.Errorf("qualified table: %v\n%s", err, s)
+	}
+	if _, err := ParseEngine("SPARK"); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestStripGroupNames: named groups become plain groups, escapes and lookalikes stay.
+func TestStripGroupNames(t *testing.T) {
+	for in, want := range map[string]string{
+		`(?<a>x)(?P<b>y)`:    `(x)(y)`,
+		`\(?<a>x\)`:          `\(?<a>x\)`,
+		`(?:x)(?i)(?<n>\d+)`: `(?:x)(?i)(\d+)`,
+	} {
+		if got := stripGroupNames(in); got != want {
+			t.Errorf("stripGroupNames(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
