@@ -326,20 +326,28 @@ func (t *tr) agg(sc *scope, e *ast.Call, name string) (texpr, error) {
 			f = t.d.argMax
 		}
 		return texpr{sql: f(x.sql, ts.sql) + " FILTER (WHERE " + x.sql + " IS NOT NULL)", t: x.t, isInt: x.isInt}, nil
-	case "min", "max":
+	case "min", "max", "sortsfirst", "sortslast":
 		if x.t != tStr {
-			return texpr{sql: name + "(" + x.sql + ")", t: x.t, isInt: x.isInt}, nil
+			f := "min"
+			if name == "max" || name == "sortslast" {
+				f = "max"
+			}
+			return texpr{sql: f + "(" + x.sql + ")", t: x.t, isInt: x.isInt}, nil
 		}
-		// Text: numbers (compared numerically) win over other strings in both directions,
-		// which compare in the natural order (pkg/match minCompare/maxCompare).
+		// Text in the natural order (spec §5.5): other strings, by chunks, before numbers,
+		// numerically. min and max prefer numbers in both directions (pkg/match minCompare:
+		// min of [5, "N/A", 3] is 3); sortsFirst and sortsLast take the order as it is.
 		isNum := t.d.regexMatch(x.sql, sortNumRe)
 		num := "CASE WHEN " + isNum + " THEN CAST(" + x.sql + " AS DOUBLE) ELSE 0 END"
 		chunks := t.d.chunks("CASE WHEN " + isNum + " THEN '' ELSE " + x.sql + " END")
+		flag := "CASE WHEN " + isNum + " THEN 1 ELSE 0 END"
 		if name == "min" {
-			key := t.d.row([]string{"CASE WHEN " + isNum + " THEN 0 ELSE 1 END", num, chunks, x.sql})
+			flag = "CASE WHEN " + isNum + " THEN 0 ELSE 1 END"
+		}
+		key := t.d.row([]string{flag, num, chunks, x.sql})
+		if name == "min" || name == "sortsfirst" {
 			return texpr{sql: t.d.argMin(x.sql, key), t: tStr}, nil
 		}
-		key := t.d.row([]string{"CASE WHEN " + isNum + " THEN 1 ELSE 0 END", num, chunks, x.sql})
 		return texpr{sql: t.d.argMax(x.sql, key), t: tStr}, nil
 	}
 	return texpr{}, ast.Errorf(e.Sp, "aggregate %s() has no faithful SQL translation", e.Name)

@@ -17,7 +17,7 @@ func TestRefusals(t *testing.T) {
 	}{
 		{`fields @ptr, @timestamp | sort @timestamp`, `@ptr`, `@ptr is not in the dataset`, nil},
 		{`filter user.groups = "system:masters"`, `user.groups`, `JSON array or object`, nil},
-		{`stats sortsFirst(verb) as v`, `sortsFirst(verb)`, `sortsFirst() has no faithful`, nil},
+		{`stats count(*) by verb | fields now() as t`, `now()`, `now() has no faithful`, nil},
 		{`filter ispresent(verb) | fields now() as t | sort t`, `now()`, `now() has no faithful`, nil},
 		{`fields jsonParse(@message) as j | unnest j.items into it`, `unnest j.items into it`, `unnest has no SQL translation`, nil},
 		{`fields round(lat / 7, 2) as r | sort r`, `round(lat / 7, 2)`, `decimal text`, nil},
