@@ -67,17 +67,16 @@ func run(dir, query string, raw bool) error {
 	if _, err := db.Exec(ddl); err != nil {
 		return err
 	}
-	cols, rows, err := render.Query(db, stmt)
+	cols, rows, err := render.QueryRaw(db, stmt)
 	if err != nil {
 		return fmt.Errorf("%v\n%s", err, stmt)
 	}
-	enc := json.NewEncoder(os.Stdout)
-	enc.SetEscapeHTML(false)
 	for _, r := range rows {
 		var b strings.Builder
 		b.WriteString("{")
 		first := true
-		for i, v := range r {
+		for i, raw := range r {
+			v := render.Value(raw)
 			if v == render.Absent {
 				continue
 			}
@@ -87,6 +86,10 @@ func run(dir, query string, raw bool) error {
 			first = false
 			k, _ := json.Marshal(cols[i])
 			val, _ := json.Marshal(v)
+			switch raw.(type) {
+			case float64, float32, int64, int32, int16, int8, uint64, uint32, uint16, uint8, bool:
+				val = []byte(v) // numbers (and booleans, as 1/0) print as JSON numbers
+			}
 			b.Write(k)
 			b.WriteString(":")
 			b.Write(val)

@@ -15,6 +15,22 @@ const Absent = "\x00absent"
 
 // Query runs stmt and returns its column names and rendered rows.
 func Query(db *sql.DB, stmt string) ([]string, [][]string, error) {
+	cols, raw, err := QueryRaw(db, stmt)
+	if err != nil {
+		return nil, nil, err
+	}
+	rows := make([][]string, len(raw))
+	for i, r := range raw {
+		rows[i] = make([]string, len(r))
+		for j, v := range r {
+			rows[i][j] = Value(v)
+		}
+	}
+	return cols, rows, nil
+}
+
+// QueryRaw runs stmt and returns its column names and the values as the driver gives them.
+func QueryRaw(db *sql.DB, stmt string) ([]string, [][]any, error) {
 	rs, err := db.Query(stmt)
 	if err != nil {
 		return nil, nil, err
@@ -24,7 +40,7 @@ func Query(db *sql.DB, stmt string) ([]string, [][]string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	var rows [][]string
+	var rows [][]any
 	for rs.Next() {
 		vals := make([]any, len(cols))
 		ptrs := make([]any, len(cols))
@@ -34,11 +50,7 @@ func Query(db *sql.DB, stmt string) ([]string, [][]string, error) {
 		if err := rs.Scan(ptrs...); err != nil {
 			return nil, nil, err
 		}
-		r := make([]string, len(cols))
-		for i, v := range vals {
-			r[i] = Value(v)
-		}
-		rows = append(rows, r)
+		rows = append(rows, vals)
 	}
 	return cols, rows, rs.Err()
 }
