@@ -232,7 +232,8 @@ func (d dialect) argMax(x, key string) string {
 // but answer differently (quantile_disc interpolates the rank).
 func (d dialect) pct(x string, p float64) string {
 	ps := strconv.FormatFloat(p, 'f', -1, 64)
-	rank := "greatest(1, CAST(ceil(" + ps + " * count(" + x + ") / 100.0) AS BIGINT))"
+	// p·n/100 in doubles, as pkg/match computes it (decimal arithmetic could round differently).
+	rank := "greatest(1, CAST(ceil(CAST(" + ps + " AS DOUBLE) * count(" + x + ") / 100) AS BIGINT))"
 	switch d.e {
 	case DuckDB:
 		return "list_sort(list(" + x + ") FILTER (WHERE " + x + " IS NOT NULL))[" + rank + "]"
