@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"runtime"
+	"runtime/debug"
 	"time"
 
 	"github.com/auditgrep/auditgrep/pkg/convert"
@@ -24,6 +26,9 @@ type convertCmd struct {
 	Plan         string   `placeholder:"FILE" help:"With --shard: the plan written by 'auditgrep plan'; the shard checks that its inputs still match it."`
 	Paths        []string `arg:"" optional:"" name:"PATH" predictor:"file" help:"Files, directories, or - for stdin (default: stdin)."`
 }
+
+// convertMemoryLimit is the Go heap size convert asks the collector to stay under (see run).
+const convertMemoryLimit = 200 << 20
 
 func (c *convertCmd) run(e *env) int {
 	fail := func(err error) int {
@@ -66,6 +71,12 @@ func (c *convertCmd) run(e *env) int {
 		shard = fmt.Sprintf(" (shard %d/%d: files %d..%d)", i, n, lo, hi)
 	} else if c.Plan != "" {
 		return fail(fmt.Errorf("--plan goes with --shard i/N"))
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// Garbage waiting for collection is most of the peak: collect sooner than GOGC alone
+		// would once the heap nears convertMemoryLimit (a soft limit: the live data of many
+		// workers may exceed it, and then the collector runs more often, nothing fails).
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(convertMemoryLimit))
 	}
 	start := time.Now()
 	st, err := convert.Convert(e.ctx, paths, o)

@@ -64,7 +64,7 @@ type Stats struct {
 // not had an event for idleRows events of its input is finished too. Both depend only on the
 // input's events, never on timing, so the output is the same for any number of workers.
 var (
-	maxOpen  = 8
+	maxOpen  = 16
 	idleRows = int64(1 << 16)
 )
 

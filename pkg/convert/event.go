@@ -2,6 +2,7 @@ package convert
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/parquet-go/jsonlite"
@@ -22,7 +23,10 @@ type entry struct {
 // fields are the typed columns of one event, taken from its @message when that is a JSON
 // object. Strings alias the message (or an unescaped copy of a part of it).
 type fields struct {
-	has    [numColumns]bool
+	has [numColumns]bool
+	// seen marks the columns whose field has been met with a value other than null: as in a
+	// query, the first occurrence of a field wins over a duplicate key.
+	seen   [numColumns]bool
 	str    [numColumns]string
 	lists  [2][]item // user_groups, source_ips
 	ann    []entry
@@ -40,7 +44,7 @@ type extractor struct {
 // typed column null; a field whose value has another type than its column's is null.
 func (e *extractor) parse(msg string) {
 	f := &e.f
-	f.has = [numColumns]bool{}
+	f.has, f.seen = [numColumns]bool{}, [numColumns]bool{}
 	f.lists[0], f.lists[1], f.ann = f.lists[0][:0], f.lists[1][:0], f.ann[:0]
 	i := 0
 	for i < len(msg) && (msg[i] == ' ' || msg[i] == '\t' || msg[i] == '\r' || msg[i] == '\n') {
@@ -82,51 +86,69 @@ func (e *extractor) parse(msg string) {
 		case "annotations":
 			e.annotations()
 		case "user":
-			e.object(func(k string) {
-				switch k {
-				case "username":
-					e.str(colUserUsername)
-				case "uid":
-					e.str(colUserUID)
-				case "groups":
-					e.list(colUserGroups, 0)
-				}
-			})
+			e.object(e.user)
 		case "objectRef":
-			e.object(func(k string) {
-				switch k {
-				case "resource":
-					e.str(colObjResource)
-				case "namespace":
-					e.str(colObjNamespace)
-				case "name":
-					e.str(colObjName)
-				case "apiGroup":
-					e.str(colObjAPIGroup)
-				case "apiVersion":
-					e.str(colObjAPIVersion)
-				case "subresource":
-					e.str(colObjSubresource)
-				}
-			})
+			e.object(e.objectRef)
 		case "responseStatus":
-			e.object(func(k string) {
-				if k != "code" {
-					return
+			e.object(e.responseStatus)
+		default:
+			// A top-level key with a dot names the same field as the nested one does
+			// ({"user.username": ...}), as in a query.
+			if prefix, rest, ok := strings.Cut(key, "."); ok {
+				switch prefix {
+				case "user":
+					e.user(rest)
+				case "objectRef":
+					e.objectRef(rest)
+				case "responseStatus":
+					e.responseStatus(rest)
 				}
-				f.has[colCode] = false
-				if it.Kind() == jsonlite.Number {
-					// Only a number written as an integer: "200", not "200.0" or "2e2".
-					if n, err := strconv.ParseInt(e.token(), 10, 32); err == nil {
-						f.code, f.has[colCode] = int32(n), true
-					}
-				}
-			})
+			}
 		}
 	}
 	// Anything but one complete object and nothing after it is not JSON: no typed columns.
 	if it.Err() != nil || it.Next() || it.Err() != nil {
 		f.has = [numColumns]bool{}
+	}
+}
+
+func (e *extractor) user(k string) {
+	switch k {
+	case "username":
+		e.str(colUserUsername)
+	case "uid":
+		e.str(colUserUID)
+	case "groups":
+		e.list(colUserGroups, 0)
+	}
+}
+
+func (e *extractor) objectRef(k string) {
+	switch k {
+	case "resource":
+		e.str(colObjResource)
+	case "namespace":
+		e.str(colObjNamespace)
+	case "name":
+		e.str(colObjName)
+	case "apiGroup":
+		e.str(colObjAPIGroup)
+	case "apiVersion":
+		e.str(colObjAPIVersion)
+	case "subresource":
+		e.str(colObjSubresource)
+	}
+}
+
+func (e *extractor) responseStatus(k string) {
+	if k != "code" || !e.first(colCode) {
+		return
+	}
+	if e.it.Kind() == jsonlite.Number {
+		// Only a number written as an integer: "200", not "200.0" or "2e2".
+		if n, err := strconv.ParseInt(e.token(), 10, 32); err == nil {
+			e.f.code, e.f.has[colCode] = int32(n), true
+		}
 	}
 }
 
@@ -139,10 +161,19 @@ func (e *extractor) token() string {
 	return v.JSON()
 }
 
+// first tells whether the current value is the first non-null one of column c's field, and
+// marks it seen.
+func (e *extractor) first(c int) bool {
+	if e.f.seen[c] || e.it.Kind() == jsonlite.Null {
+		return false
+	}
+	e.f.seen[c] = true
+	return true
+}
+
 // str sets string column c from the current value: a JSON string, else null.
 func (e *extractor) str(c int) {
-	e.f.has[c] = false
-	if e.it.Kind() != jsonlite.String {
+	if !e.first(c) || e.it.Kind() != jsonlite.String {
 		return
 	}
 	s, err := e.it.String()
@@ -189,9 +220,7 @@ func (e *extractor) text() item {
 // list sets list column c (lists[k]) from the current value when it is an array.
 func (e *extractor) list(c, k int) {
 	f := &e.f
-	f.has[c] = false
-	f.lists[k] = f.lists[k][:0]
-	if e.it.Kind() != jsonlite.Array {
+	if !e.first(c) || e.it.Kind() != jsonlite.Array {
 		return
 	}
 	for _, err := range e.it.Array {
@@ -205,9 +234,7 @@ func (e *extractor) list(c, k int) {
 
 func (e *extractor) annotations() {
 	f := &e.f
-	f.has[colAnnotations] = false
-	f.ann = f.ann[:0]
-	if e.it.Kind() != jsonlite.Object {
+	if !e.first(colAnnotations) || e.it.Kind() != jsonlite.Object {
 		return
 	}
 	for key, err := range e.it.Object {
@@ -221,8 +248,7 @@ func (e *extractor) annotations() {
 
 // time sets timestamp column c (micros[k]) from an RFC 3339 string.
 func (e *extractor) time(c, k int) {
-	e.f.has[c] = false
-	if e.it.Kind() != jsonlite.String {
+	if !e.first(c) || e.it.Kind() != jsonlite.String {
 		return
 	}
 	s, err := e.it.String()

@@ -10,7 +10,6 @@ import (
 	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress/zstd"
 
 	"github.com/auditgrep/auditgrep/pkg/scan"
 )
@@ -33,13 +32,16 @@ const pageBufferSize = 256 << 10
 // spillAbove is how much of a column chunk's compressed pages a part file keeps in memory
 // before moving them to a temporary file: a row group's compressed data waits in these buffers
 // until the row group is written, and spilling it keeps memory flat whatever the row group size.
-const spillAbove = 256 << 10
+const spillAbove = 64 << 10
+
+// pageCodec is shared by every part file, so that its encoders are pooled across them.
+var pageCodec = &zstdCodec{}
 
 // newWriterConfig is the configuration of every part file.
 func newWriterConfig(meta map[string]string, pool parquet.BufferPool) (*parquet.WriterConfig, error) {
 	opts := []parquet.WriterOption{
 		schema,
-		parquet.Compression(&zstd.Codec{Level: zstd.SpeedDefault}),
+		parquet.Compression(pageCodec),
 		parquet.PageBufferSize(pageBufferSize),
 		parquet.ColumnPageBuffers(pool),
 	}
@@ -85,12 +87,14 @@ func (p *partWriter) write(row parquet.Row, size int) error {
 	return nil
 }
 
-// close writes the footer and closes the temporary file; it does not rename it.
+// close writes the footer and closes the temporary file; it does not rename it. The writer's
+// buffers are dropped: only the names are kept, for the rename.
 func (p *partWriter) close() error {
 	err := p.w.Close()
 	if cerr := p.f.Close(); err == nil {
 		err = cerr
 	}
+	p.w, p.f = nil, nil
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", p.final, err)
 	}

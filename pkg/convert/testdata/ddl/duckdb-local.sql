@@ -1,0 +1,2 @@
+CREATE OR REPLACE VIEW "auditgrep_events" AS
+SELECT * FROM read_parquet('/data/auditgrep-dataset/date=*/hour=*/stream=*/*.parquet', hive_partitioning = true, hive_types = {'date': VARCHAR, 'hour': VARCHAR, 'stream': VARCHAR});
