@@ -206,6 +206,12 @@ func (t *tr) field(sc *scope, name string, sp ast.Span) (texpr, error) {
 		case Int:
 			return texpr{sql: col, t: tNum, isInt: true}, nil
 		case Timestamp:
+			if t.d.duckdb() {
+				// DuckDB reads the dataset's UTC-adjusted timestamps as TIMESTAMP WITH TIME ZONE,
+				// whose year(), month() and strftime() follow the session's TimeZone; the UTC
+				// wall clock makes every function independent of it.
+				col = "(" + col + " AT TIME ZONE 'UTC')"
+			}
 			return texpr{sql: col, t: tTime}, nil
 		case List, Map:
 			return texpr{}, ast.Errorf(sp, "%s is a JSON array or object, which Insights does not make a field (only its leaves, such as %s.0, are)", name, name)
