@@ -165,7 +165,7 @@ func TestDuckDBEquivalence(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			stmt, err := sqlgen.Translate(pq, sqlgen.Options{Engine: sqlgen.DuckDB, Columns: sqlgen.DatasetColumns()})
+			stmt, err := sqlgen.Translate(pq, sqlgen.Options{Engine: sqlgen.DuckDB, Columns: sqlgen.DatasetColumns(), StreamPartition: true})
 			if c.refused {
 				if err == nil {
 					t.Fatalf("the golden file records a refusal, but the query translates:\n%s", stmt)

@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"slices"
 
+	"github.com/auditgrep/auditgrep/pkg/convert"
 	"github.com/auditgrep/auditgrep/pkg/match"
 	"github.com/auditgrep/auditgrep/pkg/match/syntax"
 	"github.com/auditgrep/auditgrep/pkg/sqlgen"
@@ -11,9 +13,10 @@ import (
 // sqlCmd prints the SQL statement that answers a query over the converted dataset:
 // `auditgrep sql --engine athena 'stats count(*) by verb'`.
 type sqlCmd struct {
-	Engine string `default:"duckdb" enum:"duckdb,athena,trino,spark" help:"The SQL dialect: duckdb, athena, trino or spark."`
-	Table  string `default:"auditgrep_events" placeholder:"NAME" help:"The table (or view) to read, as created by auditgrep ddl; may be qualified (db.table)."`
-	Query  string `arg:"" name:"QUERY" help:"The Logs Insights query."`
+	Engine      string `default:"duckdb" enum:"duckdb,athena,trino,spark" help:"The SQL dialect: duckdb, athena, trino or spark."`
+	Table       string `default:"auditgrep_events" placeholder:"NAME" help:"The table (or view) to read, as created by auditgrep ddl; may be qualified (db.table)."`
+	PartitionBy string `default:"date,hour,logstream_kind" placeholder:"KEYS" help:"The dataset's partition folders, as given to convert; with logstream_kind a filter on @logStream's prefix also names the stream partitions to read."`
+	Query       string `arg:"" name:"QUERY" help:"The Logs Insights query."`
 }
 
 func (c *sqlCmd) run(e *env) int {
@@ -27,7 +30,13 @@ func (c *sqlCmd) run(e *env) int {
 		printQueryError(e.stderr, c.Query, err)
 		return exitError
 	}
-	s, err := sqlgen.Translate(q, sqlgen.Options{Engine: sqlgen.Engine(c.Engine), Table: c.Table, Columns: sqlgen.DatasetColumns()})
+	keys, err := convert.ParsePartitionBy(c.PartitionBy)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "auditgrep: %v\n", err)
+		return exitError
+	}
+	s, err := sqlgen.Translate(q, sqlgen.Options{Engine: sqlgen.Engine(c.Engine), Table: c.Table,
+		Columns: sqlgen.DatasetColumns(), StreamPartition: slices.Contains(keys, convert.KeyStream)})
 	if err != nil {
 		printQueryError(e.stderr, c.Query, err)
 		return exitError

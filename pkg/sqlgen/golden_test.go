@@ -17,7 +17,7 @@ var update = flag.Bool("update", false, "rewrite testdata/golden/sql/*.txtar fro
 // translateText is one engine's section of a golden file: the SQL, or the refusal with its
 // position.
 func translateText(q *ast.Query, e Engine) string {
-	s, err := Translate(q, Options{Engine: e, Columns: DatasetColumns()})
+	s, err := Translate(q, Options{Engine: e, Columns: DatasetColumns(), StreamPartition: true})
 	if err != nil {
 		var se *ast.Error
 		if errors.As(err, &se) {

@@ -29,6 +29,9 @@ type Options struct {
 	// Columns are the table's columns; the translator reads every field it has a column for
 	// from that column and the others from @message's JSON.
 	Columns []Column
+	// StreamPartition says the table has convert's stream partition column; a filter that
+	// pins @logStream's prefix then also names the partitions to read.
+	StreamPartition bool
 }
 
 var tableRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}$`)
@@ -114,6 +117,11 @@ func (t *tr) translate() (string, error) {
 			x, err := t.expr(row, c.Cond)
 			if err != nil {
 				return "", err
+			}
+			if t.o.StreamPartition {
+				if p := t.streamPrune(c.Cond); p != "" {
+					where = append(where, p)
+				}
 			}
 			where = append(where, t.cond(x))
 		case *ast.FieldsCmd:

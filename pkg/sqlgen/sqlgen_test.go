@@ -91,3 +91,41 @@ func TestStripGroupNames(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamPrune: filters that pin @logStream's prefix name the stream partitions, exactly
+// the kinds convert.StreamKind can give such streams; others add nothing.
+func TestStreamPrune(t *testing.T) {
+	for q, want := range map[string]string{
+		`filter @logStream like /^kube-apiserver-audit/`:                      `"stream" = 'kube-apiserver-audit'`,
+		`filter @logStream like /^kube-apiserver/ and verb = "get"`:           `"stream" IN ('kube-apiserver-audit', 'kube-apiserver')`,
+		`filter @logStream =~ "^auth"`:                                        `"stream" IN ('authenticator', 'other')`,
+		`filter @logStream like /^kube-scheduler-[0-9a-f]+/`:                  `"stream" = 'kube-scheduler'`,
+		`filter @logStream = "kube-apiserver-audit-abc"`:                      `"stream" = 'kube-apiserver-audit'`,
+		`filter @logStream like /^authenticator/ and @logStream like /^kube/`: `FALSE`,
+		`filter @logStream like /kube-apiserver-audit/`:                       ``,
+		`filter @logStream like /(?i)^kube-apiserver-audit/`:                  ``,
+		`filter @logStream like /^kube-apiserver-audit/ or verb = "get"`:      ``,
+		`filter @logStream not like /^kube-apiserver-audit/`:                  ``,
+		`filter @logStream like "^kube"`:                                      ``,
+	} {
+		pq, err := ast.Parse(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := Translate(pq, Options{Engine: Trino, Columns: DatasetColumns(), StreamPartition: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		has := strings.Contains(s, `"stream"`) || strings.Contains(s, "WHERE FALSE")
+		if want == "" && has {
+			t.Errorf("%s: no partition condition expected:\n%s", q, s)
+		}
+		if want != "" && !strings.Contains(s, "WHERE "+want+"\n") {
+			t.Errorf("%s: want WHERE %s first:\n%s", q, want, s)
+		}
+		s2, _ := Translate(pq, Options{Engine: Trino, Columns: DatasetColumns()})
+		if strings.Contains(s2, `"stream"`) {
+			t.Errorf("%s: a partition condition without StreamPartition", q)
+		}
+	}
+}

@@ -48,7 +48,7 @@ func run(dir, query string, raw bool) error {
 		if err != nil {
 			return err
 		}
-		if stmt, err = sqlgen.Translate(q, sqlgen.Options{Engine: sqlgen.DuckDB, Columns: sqlgen.DatasetColumns()}); err != nil {
+		if stmt, err = sqlgen.Translate(q, sqlgen.Options{Engine: sqlgen.DuckDB, Columns: sqlgen.DatasetColumns(), StreamPartition: true}); err != nil {
 			if se, ok := err.(*syntax.Error); ok {
 				return fmt.Errorf("%s\n    %s\n    %s^", se.Msg, query, strings.Repeat(" ", se.Offset))
 			}
