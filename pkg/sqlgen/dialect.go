@@ -144,7 +144,9 @@ func (d dialect) fmtTime(ts string) string {
 	case Spark:
 		return "date_format(" + ts + ", 'yyyy-MM-dd HH:mm:ss.SSS')"
 	}
-	return "format_datetime(" + ts + ", 'yyyy-MM-dd HH:mm:ss.SSS')"
+	// date_format reads a TIMESTAMP without zone as it is (format_datetime would first cast it
+	// to the session zone); %f is microseconds, cut to milliseconds.
+	return "substr(date_format(" + ts + ", '%Y-%m-%d %H:%i:%s.%f'), 1, 23)"
 }
 
 // jsonPath is the JSONPath of a flattened field name's segments; a segment of digits is an
