@@ -7,8 +7,9 @@
 // are numeric when both sides read as numbers and by code points otherwise; like is
 // case-sensitive; a missing field is SQL NULL, which three-valued logic drops from a filter as
 // Insights drops an "unknown" condition. A construct whose SQL would give a different answer is
-// refused with a *syntax.Error located on it, never translated approximately, except where the
-// README says so (pct on Trino/Athena is approx_percentile).
+// refused with a *syntax.Error located on it, never translated approximately. A limit without
+// sort, which keeps the first rows in input order, is kept only when it does not cut: the
+// statement fails when more rows match.
 package sqlgen
 
 import (
