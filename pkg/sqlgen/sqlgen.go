@@ -15,6 +15,7 @@ package sqlgen
 import (
 	"fmt"
 	"regexp"
+	resyntax "regexp/syntax"
 	"strconv"
 	"strings"
 
@@ -464,6 +465,11 @@ func (t *tr) parse(sc *scope, c *ast.ParseCmd) error {
 	if err != nil {
 		return err
 	}
+	if g := optionalGroup(pat, groups); g != "" {
+		// pkg/match leaves a group that did not take part in the match unset; the engines'
+		// regexp_extract returns '' (DuckDB, Spark) or NULL (Trino) for it.
+		return ast.Errorf(c.Sp, "parse: the group %s may not take part in a match (it is optional or in an alternative), which SQL's regexp_extract cannot tell from an empty capture", g)
+	}
 	m := t.d.regexMatch(s, p)
 	for g := 1; g <= c.Re.NumSubexp(); g++ {
 		name, ok := groups[g]
@@ -631,4 +637,34 @@ func (t *tr) orderBy(x texpr, desc bool) []string {
 		"CASE WHEN " + isNum + " THEN NULL ELSE " + t.d.chunks(x.sql) + " END" + dir,
 		x.sql + dir,
 	}
+}
+
+// optionalGroup names a capture of groups (by number) that can be left out of a successful
+// match: one under ?, *, {0,n} or in a branch of |.
+func optionalGroup(pat string, groups map[int]string) string {
+	re, err := resyntax.Parse(pat, resyntax.Perl)
+	if err != nil {
+		return ""
+	}
+	found := ""
+	var walk func(r *resyntax.Regexp, optional bool)
+	walk = func(r *resyntax.Regexp, optional bool) {
+		switch r.Op {
+		case resyntax.OpCapture:
+			if name, ok := groups[r.Cap]; ok && optional && found == "" {
+				found = name
+			}
+		case resyntax.OpQuest, resyntax.OpStar, resyntax.OpAlternate:
+			optional = true
+		case resyntax.OpRepeat:
+			if r.Min == 0 {
+				optional = true
+			}
+		}
+		for _, s := range r.Sub {
+			walk(s, optional)
+		}
+	}
+	walk(re, false)
+	return found
 }

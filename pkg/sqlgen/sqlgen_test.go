@@ -32,6 +32,8 @@ func TestRefusals(t *testing.T) {
 		{`filter verb like /a$/`, `/a$/`, `final newline`, []Engine{Athena, Trino, Spark}},
 		{`fields avg_lat * 1.5 as x | filter x like "2"`, `x like "2"`, `scientific notation`, []Engine{Athena, Trino}},
 		{`fields datefloor(verb, 1h) as d | sort d`, `datefloor(verb, 1h)`, `must be a timestamp`, nil},
+		{`parse @message /a(?<x>b)?c/ | sort x`, `parse @message /a(?<x>b)?c/`, `group x may not take part`, nil},
+		{`parse @message /(?<x>b)|(?<y>c)/ | sort x`, `parse @message /(?<x>b)|(?<y>c)/`, `group x may not`, nil},
 	}
 	for _, c := range cases {
 		q, err := ast.Parse(c.q)
