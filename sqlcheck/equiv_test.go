@@ -28,6 +28,9 @@ import (
 
 const absent = render.Absent
 
+// The log group and account both sides are given, so that @log and @logGroup have values.
+const logGroup, account = "/aws/eks/demo/cluster", "111122223333"
+
 // exportFiles are the data files of testdata/export: everything but documentation.
 func exportFiles(t *testing.T) []string {
 	t.Helper()
@@ -129,7 +132,7 @@ func TestDuckDBEquivalence(t *testing.T) {
 	ctx := context.Background()
 	start := time.Now()
 	var inputErrs []error
-	if _, err := convert.Convert(ctx, files, convert.Options{Dir: dir, OnInputError: func(err error) { inputErrs = append(inputErrs, err) }}); err != nil {
+	if _, err := convert.Convert(ctx, files, convert.Options{Dir: dir, LogGroup: logGroup, Account: account, OnInputError: func(err error) { inputErrs = append(inputErrs, err) }}); err != nil {
 		t.Fatal(err)
 	}
 	if len(inputErrs) > 0 {
@@ -217,7 +220,7 @@ func TestDuckDBEquivalence(t *testing.T) {
 func TestTruncatedEventDivergence(t *testing.T) {
 	files := exportFiles(t)
 	dir := t.TempDir()
-	if _, err := convert.Convert(context.Background(), files, convert.Options{Dir: dir}); err != nil {
+	if _, err := convert.Convert(context.Background(), files, convert.Options{Dir: dir, LogGroup: logGroup, Account: account}); err != nil {
 		t.Fatal(err)
 	}
 	db, err := sql.Open("duckdb", "")
@@ -255,7 +258,7 @@ func TestTruncatedEventDivergence(t *testing.T) {
 
 func engineRows(t *testing.T, text string, files []string) ([]string, [][]string) {
 	t.Helper()
-	q, err := match.Compile(text, match.Options{})
+	q, err := match.Compile(text, match.Options{LogGroup: logGroup, Account: account})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -235,7 +235,19 @@ func (t *tr) field(sc *scope, name string, sp ast.Span) (texpr, error) {
 		}
 	}
 	if strings.HasPrefix(name, "@") && !strings.HasPrefix(name, "@@") {
-		return texpr{}, ast.Errorf(sp, "%s is not in the dataset (it has @timestamp, @message, @logStream and @log)", name)
+		switch name {
+		case "@ptr":
+			return texpr{}, ast.Errorf(sp, "@ptr (the event's file and line) is not in the dataset")
+		case "@logGroup":
+			// The group is @log after "account:" (a log group name has no colon).
+			if c, ok := columnFor(t.o.Columns, "@log"); ok {
+				l := t.d.ident(c.Name)
+				return strExpr("(CASE WHEN " + t.d.strpos(l, "':'") + " > 0 THEN substr(" + l + ", " + t.d.strpos(l, "':'") + " + 1) ELSE " + l + " END)"), nil
+			}
+		}
+		// Any other @ name is absent to pkg/match too (@ingestionTime is not exported; a JSON
+		// key "@x" is the field @@x).
+		return t.nullOf(tStr), nil
 	}
 	msg, ok := columnFor(t.o.Columns, "@message")
 	if !ok {

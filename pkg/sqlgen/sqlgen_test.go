@@ -15,7 +15,7 @@ func TestRefusals(t *testing.T) {
 		q, at, msg string
 		engines    []Engine // nil: every engine
 	}{
-		{`fields @ptr, @timestamp | sort @timestamp`, `@ptr`, `@ptr is not in the dataset`, nil},
+		{`fields @ptr, @timestamp | sort @timestamp`, `@ptr`, `@ptr (the event's file and line) is not in the dataset`, nil},
 		{`filter user.groups = "system:masters"`, `user.groups`, `JSON array or object`, nil},
 		{`stats count(*) by verb | fields now() as t`, `now()`, `now() has no faithful`, nil},
 		{`filter ispresent(verb) | fields now() as t | sort t`, `now()`, `now() has no faithful`, nil},
