@@ -174,10 +174,7 @@ func expectRow(r scan.Record, stream string, keys []Key) flat {
 	if r.Group != "" {
 		row.Log = s(r.Owner + ":" + r.Group)
 	}
-	var m map[string]any
-	d := json.NewDecoder(bytes.NewReader(r.Message))
-	d.UseNumber()
-	if d.Decode(&m) == nil && !d.More() {
+	if m := decodeObject(r.Message); m != nil {
 		sv := func(o map[string]any, k string) *string {
 			if v, ok := o[k].(string); ok {
 				return &v
@@ -258,6 +255,35 @@ func expectRow(r scan.Record, stream string, keys []Key) flat {
 		part = append(part, k.Dir()+"="+v)
 	}
 	return row.flat(strings.Join(part, "/"))
+}
+
+// decodeObject reads the top-level fields of a message that is one valid JSON object, the first
+// non-null occurrence of a key winning.
+func decodeObject(msg []byte) map[string]any {
+	if !json.Valid(msg) {
+		return nil
+	}
+	d := json.NewDecoder(bytes.NewReader(msg))
+	d.UseNumber()
+	if tok, err := d.Token(); err != nil || tok != json.Delim('{') {
+		return nil
+	}
+	m := map[string]any{}
+	for d.More() {
+		tok, err := d.Token()
+		key, ok := tok.(string)
+		if err != nil || !ok {
+			break
+		}
+		var v any
+		if err := d.Decode(&v); err != nil {
+			break
+		}
+		if m[key] == nil {
+			m[key] = v
+		}
+	}
+	return m
 }
 
 func sortFlat(f []flat) {

@@ -40,8 +40,8 @@ type extractor struct {
 	f  fields
 }
 
-// parse fills e.f from msg. A message that is not one well-formed JSON object leaves every
-// typed column null; a field whose value has another type than its column's is null.
+// parse fills e.f from msg. A message that is not one valid JSON object leaves every typed
+// column null; a field whose value has another type than its column's is null.
 func (e *extractor) parse(msg string) {
 	f := &e.f
 	f.has, f.seen = [numColumns]bool{}, [numColumns]bool{}
@@ -51,6 +51,12 @@ func (e *extractor) parse(msg string) {
 		i++
 	}
 	if i == len(msg) || msg[i] != '{' {
+		return
+	}
+	// A message that is not exactly one valid JSON object has no fields at all, as in CloudWatch
+	// (and in a query reading @message): CloudWatch cuts events at 256 KiB, and a RequestResponse
+	// audit event cut in its request object does not get the verb or user it starts with.
+	if !jsonlite.Valid(msg) {
 		return
 	}
 	// A fresh iterator: Reset keeps the nesting state an earlier malformed message left.
@@ -105,10 +111,6 @@ func (e *extractor) parse(msg string) {
 				}
 			}
 		}
-	}
-	// Anything but one complete object and nothing after it is not JSON: no typed columns.
-	if it.Err() != nil || it.Next() || it.Err() != nil {
-		f.has = [numColumns]bool{}
 	}
 }
 

@@ -41,11 +41,16 @@ func TestExtract(t *testing.T) {
 	for _, c := range []struct{ msg, want string }{
 		{`{"verb":"get","user":{"username":"a","groups":["x","y"],"uid":"u"},"responseStatus":{"code":403}}`,
 			"verb=get user_username=a user_groups=[{x false} {y false}] user_uid=u response_status_code=403"},
-		// Not one JSON object: no typed column.
+		// Not exactly one valid JSON object (truncated, damaged, trailing text): no typed
+		// column, not even those before the damage.
 		{`verb="get"`, ""},
-		{`{"verb":"get"} trailing`, ""},
-		{`{"verb":"get"`, ""},
 		{`["verb"]`, ""},
+		{`{"verb":"get"} trailing`, ""},
+		{`{"verb":"get","stage":"Resp`, ""},
+		{`{"verb":"get","requestObject":{"a":[1,2,{"b":"c`, ""},
+		{`{"verb":"get","requestObject":{"a":[1,,2]}}`, ""},
+		{`{"verb":"get",,"level":"x"}`, ""},
+		{`{verb:"get"}`, ""},
 		{`  {"verb":"get"}  `, "verb=get"},
 		// A value of another type than the column's is null; the first non-null occurrence of
 		// a field wins, as in a query.
