@@ -170,7 +170,7 @@ func (p *Query) RunPartial(ctx context.Context, in Input, out io.Writer, h Parti
 
 func (p *Query) run(ctx context.Context, in Input, w Writer, ro RunOptions, partOut io.Writer, part *PartialHeader) (RunStats, error) {
 	so := scanOptions(p.opts, &ro)
-	so.KeepStream = p.KeepStream()
+	so.KeepStream = p.keepStream()
 	paths, stdin := in.scanArgs()
 	if stdin != nil {
 		so.Stdin = stdin

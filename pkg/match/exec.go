@@ -84,7 +84,7 @@ type executor struct {
 	workers []*worker
 	stream  bool
 	// enc is set when rows can be encoded on the workers (a streaming query and a RowEncoder).
-	enc       RowEncoder
+	enc       rowEncoder
 	beginOnce sync.Once
 
 	mu       sync.Mutex
@@ -115,7 +115,7 @@ func newExecutor(p *Query, w Writer, opts execOptions) *executor {
 	x := &executor{p: p, w: w, opts: opts, pending: map[[2]int]*batchOut{}, nextFile: opts.FirstFile}
 	x.cond = sync.NewCond(&x.mu)
 	x.stream = len(p.stats) == 0 && len(p.sortKeys) == 0 && len(p.dedup) == 0 && p.strict == nil
-	if e, ok := w.(RowEncoder); ok && x.stream {
+	if e, ok := w.(rowEncoder); ok && x.stream {
 		x.enc = e
 	}
 	for i := 0; i < opts.Workers; i++ {

@@ -3,7 +3,6 @@ package match
 import (
 	"github.com/auditgrep/auditgrep/pkg/match/syntax"
 
-	"fmt"
 	"regexp"
 	"sort"
 	"strings"
@@ -635,4 +634,6 @@ func bytesToString(b []byte) string {
 	return unsafe.String(&b[0], len(b))
 }
 
-func (p *Query) String() string { return fmt.Sprintf("program(%s)", p.q.String()) }
+// String is the query in canonical form (the same for texts that differ only in spacing,
+// quoting or keyword case).
+func (p *Query) String() string { return p.q.String() }

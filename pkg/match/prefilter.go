@@ -195,10 +195,10 @@ func (p *Query) explainPrefilter() string {
 	return strings.Join(parts, "; ")
 }
 
-// KeepStream returns a test of a log stream name that is false only for streams whose events
+// keepStream returns a test of a log stream name that is false only for streams whose events
 // the query's filters reject whatever their content (filter @logStream like /^kube-apiserver-audit/),
 // so that whole files can be skipped; nil when the query has no such filter.
-func (p *Query) KeepStream() func(stream string) bool {
+func (p *Query) keepStream() func(stream string) bool {
 	if len(p.streamConds) == 0 {
 		return nil
 	}

@@ -56,7 +56,7 @@ func TestKeepStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keep := p.KeepStream()
+	keep := p.keepStream()
 	for s, want := range map[string]bool{"kube-apiserver-audit-1": true, "authenticator-1": false, "kube-apiserver-audit-x": false} {
 		if keep(s) != want {
 			t.Errorf("%s: %v", s, !want)
@@ -64,7 +64,7 @@ func TestKeepStream(t *testing.T) {
 	}
 	pq, _ = syntax.Parse(`filter @logStream like /a/ or verb = "get"`)
 	p, _ = compileSyntax(pq, Options{})
-	if p.KeepStream() != nil {
+	if p.keepStream() != nil {
 		t.Error("an or with a non-stream condition must not skip files")
 	}
 }

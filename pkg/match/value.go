@@ -23,6 +23,7 @@ const (
 	Period
 )
 
+// String is the kind's name as discovery reports it (string, number, boolean, timestamp, ...).
 func (k Kind) String() string {
 	switch k {
 	case Absent:
@@ -63,7 +64,7 @@ type Value struct {
 	Keys  []string
 }
 
-// AbsentValue is the value of a missing field.
+// absentValue is the value of a missing field.
 var absentValue = Value{}
 
 // Str returns a String value.

@@ -14,10 +14,10 @@ type Writer interface {
 	End() error
 }
 
-// RowEncoder is implemented by writers whose rows encode independently of each other (JSON
+// rowEncoder is implemented by writers whose rows encode independently of each other (JSON
 // lines, raw): Exec then encodes rows on its workers, in parallel and straight from the input
 // buffers, and the writer only copies the encoded bytes out in order (STYLE.md item 10).
-type RowEncoder interface {
+type rowEncoder interface {
 	Writer
 	// AppendRow appends the encoding of one row to dst, as Row would write it. It is called
 	// concurrently, after Begin, and must not keep vals, raw or dst.
