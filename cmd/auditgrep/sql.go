@@ -41,6 +41,8 @@ func (c *sqlCmd) run(e *env) int {
 		printQueryError(e.stderr, c.Query, err)
 		return exitError
 	}
-	fmt.Fprintln(e.stdout, s+";")
+	// No trailing semicolon: APIs (Athena, Trino over HTTP/JDBC) refuse one, and the
+	// command-line clients (-c, -e, --execute) do not need it.
+	fmt.Fprintln(e.stdout, s)
 	return exitMatch
 }
