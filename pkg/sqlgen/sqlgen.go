@@ -18,7 +18,9 @@ import (
 	resyntax "regexp/syntax"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/auditgrep/auditgrep/pkg/convert"
 	ast "github.com/auditgrep/auditgrep/pkg/match/syntax"
 )
 
@@ -34,6 +36,13 @@ type Options struct {
 	// StreamPartition says the table has convert's stream partition column; a filter that
 	// pins @logStream's prefix then also names the partitions to read.
 	StreamPartition bool
+	// Start and End, when not zero, are the query's time range on @timestamp (inclusive, as
+	// the CLI's --start/--end): events outside it, and events without a timestamp, are left
+	// out, as the engine's Options.QueryStart/QueryEnd do.
+	Start, End time.Time
+	// DatePartition says the table has convert's date partition column; a time range then
+	// also names the dates to read.
+	DatePartition bool
 }
 
 var tableRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}$`)
@@ -109,7 +118,10 @@ func (t *tr) translate() (string, error) {
 
 	// Row stage: parse, computed fields and filters in the order written.
 	row := newScope(true)
-	var where []string
+	where, err := t.timeRange(row)
+	if err != nil {
+		return "", err
+	}
 	for i, c := range cmds {
 		if stageOf[i] != 0 {
 			continue
@@ -667,4 +679,37 @@ func optionalGroup(pat string, groups map[int]string) string {
 	}
 	walk(re, false)
 	return found
+}
+
+// timeRange is the conditions of Options.Start/End: on @timestamp, and on the date partition.
+func (t *tr) timeRange(row *scope) ([]string, error) {
+	if t.o.Start.IsZero() && t.o.End.IsZero() {
+		return nil, nil
+	}
+	ts, err := t.field(row, "@timestamp", ast.Span{})
+	if err != nil {
+		return nil, err
+	}
+	lit := func(tm time.Time) string {
+		return "TIMESTAMP '" + tm.UTC().Format("2006-01-02 15:04:05.000") + "'"
+	}
+	date := t.d.ident(convert.KeyDate.Dir())
+	var out []string
+	if !t.o.Start.IsZero() {
+		if t.o.DatePartition {
+			out = append(out, date+" >= "+t.d.str(t.o.Start.UTC().Format("2006-01-02")))
+		}
+	}
+	if !t.o.End.IsZero() {
+		if t.o.DatePartition {
+			out = append(out, date+" <= "+t.d.str(t.o.End.UTC().Format("2006-01-02")))
+		}
+	}
+	if !t.o.Start.IsZero() {
+		out = append(out, ts.sql+" >= "+lit(t.o.Start))
+	}
+	if !t.o.End.IsZero() {
+		out = append(out, ts.sql+" <= "+lit(t.o.End))
+	}
+	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	ast "github.com/auditgrep/auditgrep/pkg/match/syntax"
 )
@@ -129,5 +130,27 @@ func TestStreamPrune(t *testing.T) {
 		if strings.Contains(s2, `"stream"`) {
 			t.Errorf("%s: a partition condition without StreamPartition", q)
 		}
+	}
+}
+
+// TestTimeRange: --start/--end become inclusive conditions on @timestamp, and on the date
+// partition when the table has it; the stats over them see only those rows.
+func TestTimeRange(t *testing.T) {
+	q, _ := ast.Parse(`stats count(*) as n by verb`)
+	start := time.Date(2021, 8, 11, 10, 0, 0, 0, time.UTC)
+	end := time.Date(2021, 8, 12, 9, 59, 59, 999e6, time.UTC)
+	for e, want := range map[Engine]string{
+		Trino:  "WHERE \"date\" >= '2021-08-11'\n  AND \"date\" <= '2021-08-12'\n  AND \"timestamp\" >= TIMESTAMP '2021-08-11 10:00:00.000'\n  AND \"timestamp\" <= TIMESTAMP '2021-08-12 09:59:59.999'\n",
+		DuckDB: "WHERE \"date\" >= '2021-08-11'\n  AND \"date\" <= '2021-08-12'\n  AND (\"timestamp\" AT TIME ZONE 'UTC') >= TIMESTAMP '2021-08-11 10:00:00.000'\n",
+		Spark:  "WHERE `date` >= '2021-08-11'\n",
+	} {
+		s, err := Translate(q, Options{Engine: e, Columns: DatasetColumns(), Start: start, End: end, DatePartition: true})
+		if err != nil || !strings.Contains(s, want) {
+			t.Errorf("%s: %v\n%s\nwant it to contain\n%s", e, err, s, want)
+		}
+	}
+	s, _ := Translate(q, Options{Engine: Trino, Columns: DatasetColumns(), End: end})
+	if strings.Contains(s, `"date"`) || !strings.Contains(s, `WHERE "timestamp" <= TIMESTAMP '2021-08-12 09:59:59.999'`) {
+		t.Errorf("end only, no date partition:\n%s", s)
 	}
 }
