@@ -215,6 +215,7 @@ func TestDuckDBEquivalence(t *testing.T) {
 		{`filter @logStream like /^kube-apiserver-audit/ | fields @timestamp, verb | sort @timestamp desc`, "2021-08-11T09:30:00.500Z", "2021-08-11T09:31:00Z"},
 		{`stats count(*) as n by bin(1h) as h | sort h`, "2021-08-11T09:15:00Z", ""},
 		{`stats count(*) as n, min(@timestamp) as first`, "", "2021-08-11T09:05:00Z"},
+		{`filter toMillis(@timestamp) > queryEndTime() - 600000 | stats count(*) as n, queryTimeRange() as r by verb | sort verb`, "2021-08-11T09:00:00Z", "2021-08-11T10:00:00Z"},
 	} {
 		t.Run(fmt.Sprintf("range%d", i+1), func(t *testing.T) {
 			var start, end time.Time

@@ -223,6 +223,25 @@ func (t *tr) call(sc *scope, e *ast.Call) (texpr, error) {
 		return str1(3, 3, func(s []string) string {
 			return "(CASE WHEN " + s[1] + " = '' THEN " + s[0] + " ELSE replace(" + s[0] + ", " + s[1] + ", " + s[2] + ") END)"
 		}, tStr)
+	case "querystarttime", "queryendtime", "querytimerange":
+		// The bounds of the time range given (Options.Start/End) in epoch ms, as pkg/match
+		// has them; absent without one.
+		if err := arity(0, 0); err != nil {
+			return texpr{}, err
+		}
+		var ms int64
+		switch {
+		case name == "querystarttime" && !t.o.Start.IsZero():
+			ms = t.o.Start.UnixMilli()
+		case name == "queryendtime" && !t.o.End.IsZero():
+			ms = t.o.End.UnixMilli()
+		case name == "querytimerange" && !t.o.Start.IsZero() && !t.o.End.IsZero():
+			ms = t.o.End.UnixMilli() - t.o.Start.UnixMilli()
+		default:
+			return t.nullOf(tNum), nil
+		}
+		s := strconv.FormatInt(ms, 10)
+		return texpr{sql: s, t: tNum, isInt: true, lit: &s, isNum: true}, nil
 	case "tomillis":
 		if err := arity(1, 1); err != nil {
 			return texpr{}, err
