@@ -420,7 +420,13 @@ func (t *tr) regex(src string, sp ast.Span) (string, error) {
 	if strings.Contains(src, "(?U") || strings.Contains(src, `\C`) {
 		return "", ast.Errorf(sp, "regular expression: RE2-only syntax ((?U), \\C) has no equivalent in %s", t.d.e)
 	}
-	return stripGroupNames(src), nil
+	out := stripGroupNames(src)
+	if t.d.spark() && strings.Contains(out, "(?") && strings.ContainsRune(out, 'i') {
+		// java.util.regex folds case in ASCII only unless UNICODE_CASE (?u) is on; Go folds
+		// Unicode letters.
+		out = "(?u)" + out
+	}
+	return out, nil
 }
 
 // stripGroupNames turns (?P<name>…) and (?<name>…) into (…).
