@@ -18,13 +18,20 @@
 #   INSTALL  1: apt-get update && apt-get install the missing Debian packages
 #
 # Every command runs once under /usr/bin/time (peak RSS, and its output is kept to count the
-# rows), then RUNS times under hyperfine (mean wall, user, sys) when hyperfine is installed, or
-# RUNS more times under /usr/bin/time otherwise (median wall, CPU of that run). Columns: wall
+# rows and, for auditgrep, to check the result: see below), then RUNS rounds run every command
+# once each, in turn, under /usr/bin/time, so that a change of load on a shared machine hits
+# all commands alike; the table has the median wall of the rounds and the CPU of that run.
+# Columns: wall
 # seconds, CPU seconds (user+sys, children included), peak RSS (largest process), MB/s
 # (uncompressed bytes of the whole export / wall; 1 MB = 10^6 bytes), rows out, and
 # wall / auditgrep's wall for the same query and worker count (decompress-only rows: vs
 # auditgrep's needle query). one-file-project reads one uncompressed audit log made of every audit
 # event of the export (its MB/s is over that file's size): several cores sharing one file.
+#
+# Results are checked: the output of auditgrep's needle, stats, project5 and cdist queries is
+# compared with answers computed independently by bench/check (the standard library reading
+# the same export; cached in DATA.check.json). A wrong result is marked WRONG in the table and
+# the script exits 1 after writing it, so a fast wrong answer never counts as a result.
 #
 # Tools (missing ones are reported and skipped):
 #   auditgrep       go build ./cmd/auditgrep, the five queries below, --format json to /dev/null
@@ -47,7 +54,7 @@ ONLY=${ONLY:-}
 OUT=${OUT:-$here/results-$(date +%F).md}
 
 # ---- tools -------------------------------------------------------------------------------
-declare -A pkg_of=([hyperfine]=hyperfine [jq]=jq [gojq]=gojq [rg]=ripgrep [pigz]=pigz [igzip]=isal [/usr/bin/time]=time)
+declare -A pkg_of=([jq]=jq [gojq]=gojq [rg]=ripgrep [pigz]=pigz [igzip]=isal [/usr/bin/time]=time)
 missing=()
 for t in "${!pkg_of[@]}"; do
 	command -v "$t" >/dev/null 2>&1 || missing+=("${pkg_of[$t]}")
@@ -67,8 +74,10 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/auditgrep-run.XXXXXX")
 cleanup_data=""
 trap 'rm -rf "$work" $cleanup_data' EXIT
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+commit=$(cd "$repo" && git rev-parse --short HEAD 2>/dev/null || echo '?')
 echo "run.sh: building auditgrep and bench/decompress" >&2
-(cd "$repo" && go build -o "$work/auditgrep" ./cmd/auditgrep && go build -o "$work/decompress" ./bench/decompress)
+(cd "$repo" && go build -o "$work/auditgrep" ./cmd/auditgrep && go build -o "$work/decompress" ./bench/decompress && go build -o "$work/check" ./bench/check)
 duckdb_bin=""
 if want duckdb; then
 	if (cd "$here/duckdb" && go build -o "$work/duckdb-baseline" ./baseline) >"$work/duckdb-build.log" 2>&1; then
@@ -106,9 +115,13 @@ gzbytes=$(find "$DATA" -name '*.gz' -printf '%s\n' | awk '{s+=$1} END {print s}'
 nfiles=$(find "$DATA" -name '*.gz' | wc -l)
 
 # ---- measuring ---------------------------------------------------------------------------
-# measure QUERY TOOL J RUNS CMD: one /usr/bin/time run (RSS, rows), then the timed runs.
+# measure QUERY TOOL J RUNS CMD: one /usr/bin/time run (RSS, rows, result check) now; the timed
+# runs later, in rounds over every measured command (run_rounds).
 rows_tsv=$work/rows.tsv
 : >"$rows_tsv"
+wrong=0
+ncmd=0
+declare -a cmd_of=() runs_of=() info_of=()
 measure() {
 	local query=$1 tool=$2 j=$3 runs=$4 cmd=$5
 	local out=$work/out.txt tf=$work/time.txt
@@ -119,24 +132,41 @@ measure() {
 			echo "run.sh:   failed: $(head -3 "$work/err.txt")" >&2
 		fi
 	fi
-	local t rss rows wall cpu
+	local t rss rows
 	t=$(tail -1 "$tf")
 	rss=$(awk '{printf "%.0f", $4/1024}' <<<"$t")
 	rows=$(wc -l <"$out")
-	if have hyperfine && have jq; then
-		hyperfine --style none --runs "$runs" --shell bash --export-json "$work/hf.json" \
-			"set -o pipefail; $cmd > /dev/null 2>&1 || true" >/dev/null 2>&1
-		wall=$(jq '.results[0].mean' "$work/hf.json")
-		cpu=$(jq '.results[0].user + .results[0].system' "$work/hf.json")
-	else
-		local walls=() cpus=()
-		for ((r = 0; r < runs; r++)); do
-			/usr/bin/time -f '%e %U %S' -o "$tf" bash -c "set -o pipefail; $cmd" >/dev/null 2>&1 || true
-			walls+=("$(awk '{print $1, $2+$3}' "$tf")")
-		done
-		read -r wall cpu < <(printf '%s\n' "${walls[@]}" | sort -n | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}')
+	if [[ $tool == auditgrep* && " needle stats project5 cdist " == *" $query "* ]]; then
+		if ! "$work/check" -data "$DATA" -query "$query" "$out" >&2; then
+			rows="$rows WRONG"
+			wrong=1
+		fi
 	fi
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$query" "$tool" "$j" "$wall" "$cpu" "$rss" "$rows" >>"$rows_tsv"
+	cmd_of[ncmd]=$cmd
+	runs_of[ncmd]=$runs
+	info_of[ncmd]=$(printf '%s\t%s\t%s\t%s\t%s' "$query" "$tool" "$j" "$rss" "$rows")
+	ncmd=$((ncmd + 1))
+}
+
+# run_rounds: round r runs every command that wants at least r runs, in order; then each
+# command's median wall (and the CPU of that run) goes to rows.tsv.
+run_rounds() {
+	local r i max=0
+	for ((i = 0; i < ncmd; i++)); do ((runs_of[i] > max)) && max=${runs_of[i]}; done
+	for ((r = 1; r <= max; r++)); do
+		echo "run.sh: round $r of $max (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+		for ((i = 0; i < ncmd; i++)); do
+			((r > runs_of[i])) && continue
+			/usr/bin/time -f '%e %U %S' -o "$work/time.txt" bash -c "set -o pipefail; ${cmd_of[i]}" >/dev/null 2>&1 || true
+			awk '{print $1, $2+$3}' "$work/time.txt" >>"$work/walls.$i"
+		done
+	done
+	for ((i = 0; i < ncmd; i++)); do
+		local wall cpu query tool j rss rows
+		read -r wall cpu < <(sort -n "$work/walls.$i" | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}')
+		IFS=$'\t' read -r query tool j rss rows <<<"${info_of[i]}"
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$query" "$tool" "$j" "$wall" "$cpu" "$rss" "$rows" >>"$rows_tsv"
+	done
 }
 
 ag=$work/auditgrep
@@ -154,10 +184,12 @@ declare -A Q=(
 	[needle]='filter @logStream like /^kube-apiserver-audit/ | filter verb == "create" and objectRef.subresource == "eviction" | fields @timestamp, user.username, requestURI'
 	[stats]='filter @logStream like /^kube-apiserver-audit/ | stats count(*) by responseStatus.code'
 	[project]='filter @logStream like /^kube-apiserver-audit/ | fields @timestamp, verb, requestURI, user.username, responseStatus.code'
+	[project5]='filter @logStream like /^kube-apiserver-audit/ | fields user.username, objectRef.resource, objectRef.namespace, objectRef.name, responseStatus.code'
+	[cdist]='filter @logStream like /^kube-apiserver-audit/ | stats count_distinct(user.username) as users, pct(responseStatus.code, 95) as p95 by objectRef.resource, bin(5m)'
 	[sortlimit]='filter @logStream like /^kube-apiserver-audit/ | fields @timestamp, verb, requestURI | sort @timestamp desc | limit 50'
 	[regex]='filter @message like /eks:fargate-[a-z]+/ | fields @timestamp, @logStream'
 )
-order="needle stats project sortlimit regex"
+order=${QUERIES:-"needle stats project project5 cdist sortlimit regex"}
 jqsel='select(.verb=="create" and .objectRef.subresource=="eviction")'
 findgz="find '$DATA' -name '*.gz' -print0"
 findaudit="find '$DATA' -path '*/kube-apiserver-audit-*/*.gz' -print0"
@@ -206,24 +238,27 @@ for j in $JOBS; do
 	fi
 done
 
+run_rounds
+
 # ---- report ------------------------------------------------------------------------------
 {
 	echo "## auditgrep benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo
 	echo "- data: \`go run ./bench/gen -size $SIZE\`: $nfiles objects, $bytes bytes uncompressed, $gzbytes gzip${want_needle:+, $want_needle eviction needles}"
-	echo "- machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "- commit $(cd "$repo" && git rev-parse --short HEAD 2>/dev/null || echo '?'); $(go version | cut -d' ' -f3); runs per command: $RUNS (jq, gojq: $SLOW_RUNS), $(have hyperfine && echo "hyperfine mean" || echo "median of /usr/bin/time")"
-	echo "- wall and CPU in seconds, RSS in MB, MB/s = uncompressed bytes of the whole export / wall, ratio = wall / auditgrep wall, same query and -j (decompress-only: vs the needle query)"
+	echo "- machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM; load average before: $load_before"
+	echo "- commit $commit (when the binaries were built); $(go version | cut -d' ' -f3); rounds: $RUNS (jq, gojq: $SLOW_RUNS), median wall of the rounds; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "- wall and CPU in seconds, RSS in MB, MB/s = uncompressed bytes of the whole export / wall, ratio = wall / auditgrep wall, same query and -j (decompress-only: vs the needle query); ÷ decompress = wall / klauspost decompress-only wall, same -j"
 	echo
-	echo "| query | tool | -j | wall s | CPU s | peak RSS MB | MB/s | rows | ÷ auditgrep |"
-	echo "| --- | --- | --: | --: | --: | --: | --: | --: | --: |"
+	echo "| query | tool | -j | wall s | CPU s | peak RSS MB | MB/s | rows | ÷ auditgrep | ÷ decompress |"
+	echo "| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: |"
 	onebytes=$(stat -c %s "$onefile" 2>/dev/null || echo 0)
 	awk -F'\t' -v bytes="$bytes" -v onebytes="$onebytes" -v needle="$want_needle" '
 		{ q[NR]=$1; t[NR]=$2; j[NR]=$3; w[NR]=$4; c[NR]=$5; r[NR]=$6; n[NR]=$7
-		  if ($2 == "auditgrep") ag[$1 "/" $3] = $4 }
+		  if ($2 == "auditgrep") ag[$1 "/" $3] = $4
+		  if ($2 ~ /^klauspost/) dc[$3] = $4 }
 		END {
-			split("needle stats project sortlimit regex one-file-project decompress-only", order, " ")
-			for (o = 1; o <= 7; o++) for (i = 1; i <= NR; i++) {
+			no = split("needle stats project project5 cdist sortlimit regex one-file-project decompress-only", order, " ")
+			for (o = 1; o <= no; o++) for (i = 1; i <= NR; i++) {
 				if (q[i] != order[o]) continue
 				ref = ag[(q[i] == "decompress-only" ? "needle" : q[i]) "/" j[i]]
 				ratio = (ref > 0) ? sprintf("%.2f", w[i] / ref) : "-"
@@ -232,8 +267,13 @@ done
 				else if (q[i] == "needle" && needle != "" && t[i] !~ /^rg/ && n[i] != needle) rows = rows " (want " needle ")"
 				tool = t[i]; gsub(/\|/, "\\|", tool)
 				b = (q[i] == "one-file-project") ? onebytes : bytes
-				printf "| %s | %s | %s | %.2f | %.2f | %s | %.0f | %s | %s |\n", q[i], tool, j[i], w[i], c[i], r[i], b / w[i] / 1e6, rows, ratio
+				dratio = (dc[j[i]] > 0 && q[i] != "one-file-project") ? sprintf("%.2f", w[i] / dc[j[i]]) : "-"
+				printf "| %s | %s | %s | %.2f | %.2f | %s | %.0f | %s | %s | %s |\n", q[i], tool, j[i], w[i], c[i], r[i], b / w[i] / 1e6, rows, ratio, dratio
 			}
 		}' "$rows_tsv"
 } | tee "$OUT"
 echo "run.sh: wrote $OUT" >&2
+if ((wrong)); then
+	echo "run.sh: WRONG RESULTS (marked in the table): this run does not count" >&2
+	exit 1
+fi

@@ -2,7 +2,7 @@
 // logs, for benchmarks (-size) and for golden tests (-testdata).
 //
 //	go run ./bench/gen -out DIR [-size 1GiB] [-seed N] [-level 1]
-//	go run ./bench/gen -testdata -out testdata/export
+//	go run ./bench/gen -testdata -out testdata/export    # also writes testdata/export.md
 //
 // Layout: DIR/aws-logs-write-test and DIR/<exportTaskId>/<logStream>/000000.gz, 000001.gz, …
 // (each object at most 64 MiB uncompressed). Lines are "2021-08-11T10:09:43.095Z <message>";

@@ -49,17 +49,18 @@ func (c *discoverCmd) run(e *env) int {
 		w = export.NewJSON(e.stdout)
 	}
 	var inputErrs atomic.Int64
+	var bar *progress
 	ro := match.RunOptions{
 		Workers: c.Jobs,
 		OnInputError: func(err error) {
 			inputErrs.Add(1)
-			fmt.Fprintf(e.stderr, "auditgrep: %v\n", err)
+			bar.printf("auditgrep: %v\n", err)
 		},
 		Scan: scan.Options{MaxLineBytes: c.MaxLineBytes},
 	}
 	mopts := match.Options{LogGroup: c.LogGroup, Account: c.Account}
 	tr.setOptions(&mopts)
-	bar := newProgress(e, c.Progress, &ro.Scan)
+	bar = newProgress(e, c.Progress, &ro.Scan)
 	ro.OnBatch = bar.onBatch()
 	st, err := match.Discover(e.ctx, match.Input{Paths: paths, Reader: e.stdin}, w, mopts, ro)
 	bar.stop()

@@ -16,6 +16,8 @@ var update = flag.Bool("update", false, "rewrite the expected output of the gold
 //
 //	-- query --   the query text (may span lines); passed as the first argument
 //	-- args --    further arguments, one per line; $TD is the repository's testdata folder
+//	-- env --     environment variables, KEY=VALUE one per line (optional); every case runs with
+//	              COLUMNS=80, LANG=C.UTF-8 and LC_ALL, LC_CTYPE unset unless it sets them
 //	-- stdin --   standard input (optional)
 //	-- stdout --  expected standard output
 //	-- stderr --  expected standard error ($TD stands for the testdata folder)
@@ -117,6 +119,16 @@ func TestGolden(t *testing.T) {
 			c := parseTxtar(string(data))
 			if strings.Contains(c.sections["args"], "$RD") && rd == "" {
 				t.Skip("shared/realdata not found")
+			}
+			// The help's wrapping and the chart's width and blocks depend on these.
+			env := map[string]string{"COLUMNS": "80", "LANG": "C.UTF-8", "LC_ALL": "", "LC_CTYPE": ""}
+			for _, kv := range strings.Split(c.sections["env"], "\n") {
+				if k, v, ok := strings.Cut(strings.TrimSpace(kv), "="); ok {
+					env[k] = v
+				}
+			}
+			for k, v := range env {
+				t.Setenv(k, v)
 			}
 			var args []string
 			for _, a := range strings.Split(c.sections["args"], "\n") {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
@@ -12,10 +13,11 @@ import (
 
 // mergeCmd is the final half of a sharded run: `auditgrep merge [--format ...] [-o FILE] PARTIAL...`.
 type mergeCmd struct {
-	Format   string   `enum:"auto,json,table,csv,parquet,raw" default:"auto" help:"Output format, as for a query (raw needs shards run with --format raw)."`
-	Output   string   `short:"o" placeholder:"FILE" help:"Write results to FILE (format from the extension) instead of stdout."`
-	Stats    bool     `help:"Print the run's counters (summed over the shards) on stderr at the end."`
-	Partials []string `arg:"" name:"PARTIAL" help:"The partial results of every shard (--partial-out files), in any order."`
+	Format     string `enum:"auto,json,table,csv,parquet,raw,chart" default:"auto" help:"Output format, as for a query (raw needs shards run with --format raw)."`
+	Output     string `short:"o" placeholder:"FILE" help:"Write results to FILE (format from the extension) instead of stdout."`
+	Stats      bool   `help:"Print the run's counters (summed over the shards) on stderr at the end."`
+	chartFlags `embed:""`
+	Partials   []string `arg:"" name:"PARTIAL" help:"The partial results of every shard (--partial-out files), in any order."`
 }
 
 func (c *mergeCmd) run(e *env) int {
@@ -51,7 +53,7 @@ func (c *mergeCmd) run(e *env) int {
 		return exitError
 	}
 
-	o, err := openOutput(e.stdout, c.Format, c.Output, prog, text)
+	o, err := openOutput(e.stdout, c.Format, c.Output, prog, text, c.chartFlags)
 	if err != nil {
 		return fail(err)
 	}
@@ -64,7 +66,7 @@ func (c *mergeCmd) run(e *env) int {
 		if errors.Is(err, syscall.EPIPE) {
 			return exitMatch
 		}
-		return fail(err)
+		return fail(chartRefusal(err))
 	}
 	if file != nil {
 		if err := file.commit(); err != nil {
@@ -75,7 +77,15 @@ func (c *mergeCmd) run(e *env) int {
 		printStats(e.stderr, st, time.Since(start))
 	}
 	if st.InputErrors > 0 {
-		fmt.Fprintf(e.stderr, "auditgrep: the shards reported %d input errors (see their logs); the output covers the rest of the input\n", st.InputErrors)
+		// Each partial counts its shard's input errors: name the shards, whose logs say more.
+		var which []string
+		for i, sst := range ps.ShardStats {
+			if sst.InputErrors > 0 {
+				which = append(which, fmt.Sprintf("shard %d/%d (%s): %d", i, len(ps.Shards), ps.Shards[i].Name, sst.InputErrors))
+			}
+		}
+		fmt.Fprintf(e.stderr, "auditgrep: the shards reported %d input errors (%s; see their logs); the output covers the rest of the input\n",
+			st.InputErrors, strings.Join(which, ", "))
 		return exitError
 	}
 	if st.RowsOut == 0 {

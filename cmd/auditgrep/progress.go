@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"sync/atomic"
 
 	"github.com/vbauerster/mpb/v8"
@@ -17,11 +18,17 @@ import (
 // done of the total, throughput and ETA. The total comes from the walk (scan.Options.OnFiles);
 // stdin counts as a file of unknown size. The zero value draws nothing.
 type progress struct {
-	p      *mpb.Progress
-	bar    *mpb.Bar
-	files  atomic.Int64
-	nfiles int64
-	on     bool
+	stderr io.Writer
+	// mu guards p, which the walk's callback sets while messages may already be printed, and
+	// stopped; printf holds it while it writes, so no message is written while stop erases
+	// the bar.
+	mu      sync.Mutex
+	p       *mpb.Progress
+	stopped bool
+	bar     *mpb.Bar
+	files   atomic.Int64
+	nfiles  int64
+	on      bool
 }
 
 // showProgress decides --progress: auto draws only when stderr is a terminal.
@@ -37,7 +44,7 @@ func showProgress(mode string, stderr io.Writer) bool {
 }
 
 func newProgress(e *env, mode string, o *scan.Options) *progress {
-	pr := &progress{}
+	pr := &progress{stderr: e.stderr}
 	if !showProgress(mode, e.stderr) {
 		return pr
 	}
@@ -48,8 +55,8 @@ func newProgress(e *env, mode string, o *scan.Options) *progress {
 			total += f.Size
 		}
 		pr.nfiles = int64(len(files))
-		pr.p = mpb.New(mpb.WithOutput(e.stderr), mpb.WithAutoRefresh(), mpb.WithWidth(100))
-		pr.bar = pr.p.AddBar(total,
+		p := mpb.New(mpb.WithOutput(e.stderr), mpb.WithAutoRefresh(), mpb.WithWidth(100))
+		pr.bar = p.AddBar(total,
 			mpb.BarRemoveOnComplete(),
 			mpb.PrependDecorators(
 				decor.Any(func(decor.Statistics) string {
@@ -63,8 +70,27 @@ func newProgress(e *env, mode string, o *scan.Options) *progress {
 				decor.AverageETA(decor.ET_STYLE_GO),
 			),
 		)
+		pr.mu.Lock()
+		pr.p = p
+		pr.mu.Unlock()
 	}
 	return pr
+}
+
+// printf writes one message to stderr. While the bar is drawn, a message written straight to
+// the terminal would land under the bar and be erased or overwritten by its next redraw, so it
+// goes through mpb, which prints it whole above the bar at the next redraw (and before erasing
+// it at the end). Otherwise it is written directly.
+func (pr *progress) printf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	if pr.p != nil && !pr.stopped {
+		if _, err := pr.p.Write([]byte(msg)); err == nil {
+			return
+		}
+	}
+	io.WriteString(pr.stderr, msg)
 }
 
 // onBatch returns the hook that counts the input consumed by each batch (nil without a bar).
@@ -85,6 +111,9 @@ func (pr *progress) onBatch() func(*scan.Batch) {
 // stop completes the bar and waits until it is erased, so that nothing else is written to
 // stderr while it is drawn.
 func (pr *progress) stop() {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	pr.stopped = true
 	if pr.p == nil {
 		return
 	}

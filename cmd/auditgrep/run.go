@@ -68,7 +68,7 @@ type cli struct {
 
 type queryCmd struct {
 	File         string `short:"f" placeholder:"FILE" help:"Read the query from FILE ('#' comments allowed); then every argument is a PATH."`
-	Format       string `enum:"auto,json,table,csv,parquet,raw" default:"auto" help:"Output format: auto (table on a terminal, json otherwise), json (JSON lines), table, csv, parquet (needs -o), raw (matching events' original messages)."`
+	Format       string `enum:"auto,json,table,csv,parquet,raw,chart" default:"auto" help:"Output format: auto (table on a terminal, json otherwise; a chart with --chart), json (JSON lines), table, csv, parquet (needs -o), raw (matching events' original messages), chart (a bar chart of a numeric column: stats ... by bin(5m))."`
 	Output       string `short:"o" placeholder:"FILE" help:"Write results to FILE (format from the extension: .jsonl/.json, .csv, .parquet, .txt for raw) instead of stdout."`
 	Jobs         int    `short:"j" placeholder:"N" help:"Files read at once (default: all cores)."`
 	Strict       bool   `help:"Stop at the first input error instead of reporting it and going on."`
@@ -83,6 +83,7 @@ type queryCmd struct {
 	Explain        bool `help:"Print how the query will run (stages, moved filters, columns, fields read) and exit without reading input."`
 
 	presetFlags `embed:""`
+	chartFlags  `embed:""`
 	rangeFlags  `embed:""`
 	shardFlags  `embed:""`
 	Progress    string `enum:"auto,always,never" default:"auto" help:"Progress bar on stderr: auto (only when stderr is a terminal), always, never."`
@@ -121,6 +122,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		kong.Writers(stdout, stderr),
 		kong.Exit(func(n int) { code = n; panic(exitCode(n)) }),
 		kong.UsageOnError(),
+		kong.Help(helpPrinter),
 	)
 	if err != nil {
 		fmt.Fprintf(stderr, "auditgrep: %v\n", err)
@@ -253,7 +255,7 @@ func (q *queryCmd) run(e *env) int {
 		return exitError
 	}
 
-	o, err := openOutput(e.stdout, q.Format, q.Output, prog, text)
+	o, err := openOutput(e.stdout, q.Format, q.Output, prog, text, q.chartFlags)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "auditgrep: %v\n", err)
 		return exitError
@@ -264,16 +266,18 @@ func (q *queryCmd) run(e *env) int {
 	}
 
 	var probs problems
+	var bar *progress
 	ro := match.RunOptions{
 		Workers: q.Jobs,
 		Strict:  q.Strict,
 		KeepRaw: format == "raw",
 		OnInputError: func(err error) {
 			probs.add(err)
-			fmt.Fprintf(e.stderr, "auditgrep: %v\n", err)
+			bar.printf("auditgrep: %v\n", err)
 		},
 		Scan: scan.Options{MaxLineBytes: q.MaxLineBytes},
 	}
+	bar = newProgress(e, q.Progress, &ro.Scan)
 	if ro.Scan.GzipCommand, err = gzipCommand(q.Decompressor); err != nil {
 		fmt.Fprintf(e.stderr, "auditgrep: %v\n", err)
 		return exitError
@@ -288,7 +292,6 @@ func (q *queryCmd) run(e *env) int {
 		defer func() { pprof.StopCPUProfile(); pf.Close() }()
 	}
 	start := time.Now()
-	bar := newProgress(e, q.Progress, &ro.Scan)
 	ro.OnBatch = bar.onBatch()
 	st, runErr := prog.Run(e.ctx, match.Input{Paths: paths, Reader: e.stdin}, w, ro)
 	bar.stop()
@@ -303,7 +306,7 @@ func (q *queryCmd) run(e *env) int {
 		}
 		// The output failed (Run says "writing results: ...") or the input list is unusable:
 		// nothing more to report, and no -o file.
-		fmt.Fprintf(e.stderr, "auditgrep: %v\n", runErr)
+		fmt.Fprintf(e.stderr, "auditgrep: %v\n", chartRefusal(runErr))
 		return exitError
 	}
 	if file != nil && (e.ctx.Err() != nil || (q.Strict && probs.n > 0)) {

@@ -99,8 +99,8 @@ func (q *queryCmd) explainShards(w io.Writer, prog *match.Query, paths []string)
 
 // runShard runs one shard of a sharded run: the per-event half of the query over the shard's
 // range of the input list, written as a partial result to --partial-out. It exits 0 once the
-// partial is written, input errors included (they are recorded in it, and the merge reports
-// them and exits 2), and 2 when it could not write it.
+// partial is written; 2 when it could not write it, and 2 after writing it when the input had
+// errors, as a single run does (the partial counts them, and the merge reports them and exits 2).
 func (q *queryCmd) runShard(e *env, prog *match.Query, text string, paths []string, tr timeRange) int {
 	fail := func(err error) int {
 		fmt.Fprintf(e.stderr, "auditgrep: %v\n", err)
@@ -164,7 +164,10 @@ func (q *queryCmd) runShard(e *env, prog *match.Query, text string, paths []stri
 		fmt.Fprintf(e.stderr, "auditgrep: shard %d/%d: files %d..%d of %d-shard plan %s\n", i, n, lo, hi, n, strings.TrimPrefix(digest, "sha256:")[:12])
 	}
 	if probs.n > 0 {
+		// Exit 2 like a single run, so that the job runner sees the failure; the partial is
+		// written all the same and counts the errors, so the merge reports them and exits 2.
 		probs.summary(e.stderr, st)
+		return exitError
 	}
 	return exitMatch
 }

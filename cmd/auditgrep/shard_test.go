@@ -281,3 +281,51 @@ func TestShardSpecEnv(t *testing.T) {
 		t.Errorf("env shards merged:\n%s\nwant:\n%s", got.out, single.out)
 	}
 }
+
+// A shard whose input is damaged exits 2, as a single run over the same input does, so that a
+// job runner sees the failure; its partial is still written, with the input errors counted in
+// it, and the merge names the shard, prints the single run's rows and exits 2 too.
+func TestShardDamagedInput(t *testing.T) {
+	in := t.TempDir()
+	good := gzipped(exportLines(0, 50))
+	put(t, filepath.Join(in, "task", "s1", "000000.gz"), good)
+	put(t, filepath.Join(in, "task", "s2", "000000.gz"), good[:len(good)/2]) // cut short
+	put(t, filepath.Join(in, "task", "s3", "000000.gz"), gzipped(exportLines(50, 60)))
+	q := `stats count(*) as n by @logStream`
+	single := runArgs(q, in)
+	if single.code != exitError {
+		t.Fatalf("single run over damaged input: exit %d, want 2: %s", single.code, single.err)
+	}
+	dir := t.TempDir()
+	var parts []string
+	damaged := -1
+	for i := range 3 {
+		part := filepath.Join(dir, fmt.Sprintf("part-%d", i))
+		r := runArgs(q, "--shard", fmt.Sprintf("%d/3", i), "--partial-out", part, in)
+		_, statErr := os.Stat(part)
+		if statErr != nil {
+			t.Fatalf("shard %d/3: no partial written (exit %d): %v", i, r.code, statErr)
+		}
+		want := exitMatch
+		if strings.Contains(r.err, "s2") {
+			want, damaged = exitError, i
+			if !strings.Contains(r.err, "skipped input") {
+				t.Errorf("shard %d/3: no summary of the skipped input: %s", i, r.err)
+			}
+		}
+		if r.code != want {
+			t.Errorf("shard %d/3: exit %d, want %d; stderr %s", i, r.code, want, r.err)
+		}
+		parts = append(parts, part)
+	}
+	if damaged < 0 {
+		t.Fatal("no shard read the damaged file")
+	}
+	got := runArgs(append([]string{"merge"}, parts...)...)
+	if got.code != exitError || got.out != single.out {
+		t.Errorf("merge: exit %d, stdout:\n%s\nwant 2 and the single run's:\n%s", got.code, got.out, single.out)
+	}
+	if want := fmt.Sprintf("shard %d/3 (%s)", damaged, parts[damaged]); !strings.Contains(got.err, want) {
+		t.Errorf("merge stderr %q does not name %s", got.err, want)
+	}
+}

@@ -8,9 +8,10 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/klauspost/compress/zstd"
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress"
-	"github.com/parquet-go/parquet-go/compress/zstd"
+	pqzstd "github.com/parquet-go/parquet-go/compress/zstd"
 	"github.com/parquet-go/parquet-go/encoding"
 
 	"github.com/auditgrep/auditgrep/pkg/match"
@@ -24,11 +25,22 @@ const (
 	ParquetRowGroupRows  = 1 << 20
 )
 
+// Column types are decided from a sample of the first rows: up to ParquetSampleBytes (estimated
+// as for row groups) or ParquetSampleRows rows, and never more than a row group. Only the sample
+// is held as Go values; every later row goes straight to the Parquet writer, whose buffered
+// pages are compressed. A bounded sample is what keeps a large result's memory flat: deciding
+// from the whole first row group held ~5x its 64 MB estimate (peak RSS 360 MB on a 300 MiB
+// export).
+const (
+	ParquetSampleBytes = 4 << 20
+	ParquetSampleRows  = 8192
+)
+
 // TextTwinSuffix names the STRING column that receives, as text, the values of a later row
 // group that do not fit their column's type (see NewParquet).
 const TextTwinSuffix = "__text"
 
-// Column types of a Parquet file, decided from the first row group.
+// Column types of a Parquet file, decided from the sample.
 type pqType uint8
 
 const (
@@ -39,7 +51,7 @@ const (
 	pqBool
 )
 
-// cell is a value kept for the first row group, not aliasing the row passed to Row.
+// cell is a value as written: its kind, text and number.
 type cell struct {
 	kind match.Kind
 	str  string  // Render() text of strings, lists, maps and periods; the lexeme of a number
@@ -50,14 +62,18 @@ type parquetWriter struct {
 	out  io.Writer
 	meta map[string]string
 
-	// Limits of a row group; the package's constants unless a test changes them.
-	groupBytes int
-	groupRows  int
+	// Limits of a row group and of the sample; the package's constants unless a test changes them.
+	groupBytes  int
+	groupRows   int
+	sampleBytes int
+	sampleRows  int
 
 	cols []string
-	// The first row group, buffered until it is complete (or End) to decide the schema.
-	buf      [][]cell
-	bufBytes int
+	// The sample, buffered until it is complete (or End) to decide the schema.
+	sample *pqSample
+	// peakBuffered is the most bytes held at once: of sampled rows in memory, or (estimated)
+	// of a row group not yet flushed. Tests check it to see that memory is bounded.
+	peakBuffered int
 
 	// Set once the schema is decided.
 	w        *parquet.Writer
@@ -76,8 +92,9 @@ type parquetWriter struct {
 // the file's key=value metadata (the CLI puts the query text and auditgrep's version there).
 // Values are compressed with zstd.
 //
-// Column types are decided from the rows of the first row group, which is buffered (up to
-// ParquetRowGroupBytes or ParquetRowGroupRows):
+// Column types are decided from a sample of the first rows: ParquetSampleBytes or
+// ParquetSampleRows, longer while a column has had no value (up to a row group). The sample is
+// buffered, past ParquetSampleBytes in a temporary file. Types:
 //
 //   - every present value a timestamp: TIMESTAMP(MILLIS, UTC);
 //   - every present value a number that is an integer (its original digits parse as an int64, or
@@ -91,10 +108,10 @@ type parquetWriter struct {
 // Text is written as UTF-8: bytes that are not valid UTF-8 become U+FFFD, since Parquet readers
 // (DuckDB among them) reject STRING columns that are not.
 //
-// When the whole result fits in the first row group, every value fits its column by
-// construction and the file has exactly the result's columns. When it does not, the schema
-// is decided from the first row group and then each non-STRING column c gets a STRING twin
-// column "c__text", placed after all the result columns: a later value that does not fit c's
+// When the whole result fits in the sample, every value fits its column by construction and
+// the file has exactly the result's columns. When it does not, the schema is decided from the
+// sample and then each non-STRING column c gets a STRING twin column "c__text", placed after
+// all the result columns: a later value that does not fit c's
 // type (a fraction in an INT64 column, a string in a TIMESTAMP column) is written there as its
 // text and c is null in that row. The twin is null wherever c's value fits, so no value is ever
 // dropped and the result columns keep their names and positions.
@@ -102,32 +119,38 @@ type parquetWriter struct {
 // Column names are the result's column names; a repeated name gets a suffix _2, _3, ... so
 // that the schema is valid.
 func NewParquet(w io.Writer, meta map[string]string) match.Writer {
-	return &parquetWriter{out: w, meta: meta, groupBytes: ParquetRowGroupBytes, groupRows: ParquetRowGroupRows}
+	return &parquetWriter{out: w, meta: meta, groupBytes: ParquetRowGroupBytes, groupRows: ParquetRowGroupRows,
+		sampleBytes: ParquetSampleBytes, sampleRows: ParquetSampleRows}
 }
+
+// PendingBytes bounds the engine's queue in front of this writer (match's pendingLimiter). This
+// writer is the slowest stage by far (it encodes and compresses every value), and at the
+// engine's default 64 MB the rows queued in front of it, with the input buffers they point
+// into, tripled the run's memory (1.2M rows at -j 2: 280 MB).
+func (p *parquetWriter) PendingBytes() int64 { return 4 << 20 }
 
 func (p *parquetWriter) Begin(cols []string) error {
 	p.cols = append([]string(nil), cols...)
+	p.sample = newPQSample(len(cols), p.sampleBytes)
 	return nil
 }
 
 func (p *parquetWriter) Row(vals []match.Value, _ []byte) error {
-	if p.w == nil {
-		r := make([]cell, len(p.cols))
-		for i := range r {
-			if i < len(vals) {
-				r[i] = toCell(vals[i])
-				p.bufBytes += cellSize(r[i])
-			}
-		}
-		p.buf = append(p.buf, r)
-		if p.bufBytes >= p.groupBytes || len(p.buf) >= p.groupRows {
-			// The first row group is complete and more rows may follow: decide the schema with
-			// twin columns and write it out.
-			return p.start(true)
-		}
-		return nil
+	if p.w != nil {
+		return p.write(vals)
 	}
-	return p.write(vals)
+	sm := p.sample
+	if err := sm.add(vals); err != nil {
+		return err
+	}
+	p.peakBuffered = max(p.peakBuffered, len(sm.mem))
+	// The sample is complete at its limits once every column has had a value, and at a row
+	// group's limits in any case; more rows may follow, so the schema gets twin columns.
+	if sm.est >= p.groupBytes || sm.rows >= p.groupRows ||
+		(sm.est >= p.sampleBytes || sm.rows >= p.sampleRows) && sm.allSeen() {
+		return p.start(true)
+	}
+	return nil
 }
 
 func (p *parquetWriter) End() error {
@@ -135,6 +158,9 @@ func (p *parquetWriter) End() error {
 		return nil
 	}
 	p.finished = true
+	if p.sample != nil {
+		defer p.sample.close()
+	}
 	if p.w == nil {
 		if err := p.start(false); err != nil {
 			return err
@@ -143,12 +169,17 @@ func (p *parquetWriter) End() error {
 	return p.w.Close()
 }
 
-// start decides the schema from the buffered rows, creates the Parquet writer and writes the
-// buffered rows as the first row group. twins says whether to add the text twin columns.
+// start decides the schema from the sample, creates the Parquet writer and writes the sample
+// as the start of the first row group. twins says whether to add the text twin columns.
 func (p *parquetWriter) start(twins bool) error {
+	if p.sample == nil { // End without Begin
+		p.sample = newPQSample(0, 0)
+	}
+	sm := p.sample
+	defer sm.close()
 	p.types = make([]pqType, len(p.cols))
 	for i := range p.cols {
-		p.types[i] = decideType(p.buf, i)
+		p.types[i] = sm.typeOf(i)
 	}
 	used := map[string]bool{}
 	unique := func(name string) string {
@@ -179,7 +210,12 @@ func (p *parquetWriter) start(twins bool) error {
 	p.nLeaves = len(fields)
 	opts := []parquet.WriterOption{
 		parquet.NewSchema("auditgrep", group(fields)),
-		parquet.Compression(&zstd.Codec{}),
+		parquet.Compression(newPQZstd()),
+	}
+	for i := range p.cols {
+		if p.types[i] == pqString && sm.stats[i].longest > pqBoundsMaxLen {
+			opts = append(opts, parquet.SkipPageBounds(fields[i].Name()), parquet.SkipPageStatistics(fields[i].Name()))
+		}
 	}
 	for k, v := range p.meta {
 		opts = append(opts, parquet.KeyValueMetadata(k, v))
@@ -189,37 +225,33 @@ func (p *parquetWriter) start(twins bool) error {
 		return fmt.Errorf("parquet: %w", err)
 	}
 	p.w = parquet.NewWriter(p.out, cfg)
-	buf := p.buf
-	p.buf = nil
-	for _, r := range buf {
+	return sm.replay(func(r []cell) error {
 		if err := p.writeRow(func(i int) cell { return r[i] }); err != nil {
 			return err
 		}
-	}
-	if twins {
-		// The first row group ends here whatever the estimate of the next rows says.
-		return p.flush()
-	}
-	return nil
+		return p.flushFull()
+	})
 }
 
 // write writes a row after the schema is decided.
 func (p *parquetWriter) write(vals []match.Value) error {
 	if err := p.writeRow(func(i int) cell {
 		if i < len(vals) {
-			return toCell(vals[i])
+			return rawCell(vals[i])
 		}
 		return cell{}
 	}); err != nil {
 		return err
 	}
-	if p.groupSz >= p.groupBytes || p.groupN >= p.groupRows {
-		return p.flush()
-	}
-	return nil
+	return p.flushFull()
 }
 
-func (p *parquetWriter) flush() error {
+// flushFull ends the row group when it has reached its limits.
+func (p *parquetWriter) flushFull() error {
+	p.peakBuffered = max(p.peakBuffered, p.groupSz)
+	if p.groupSz < p.groupBytes && p.groupN < p.groupRows {
+		return nil
+	}
 	p.groupN, p.groupSz = 0, 0
 	return p.w.Flush()
 }
@@ -243,8 +275,8 @@ func (p *parquetWriter) writeRow(at func(i int) cell) error {
 		if v, ok := fit(p.types[i], c); ok {
 			row[i] = v.Level(0, 1, i)
 		} else {
-			// Only possible after the first row group, where every column that is not
-			// STRING has a twin.
+			// Only possible after the sample, when every column that is not STRING has a
+			// twin.
 			row[p.twin[i]] = stringValue(c.str).Level(0, 1, p.twin[i])
 		}
 	}
@@ -256,19 +288,16 @@ func (p *parquetWriter) writeRow(at func(i int) cell) error {
 	return err
 }
 
-func toCell(v match.Value) cell {
+// rawCell is v as a cell; its text may alias v (writeRow copies what it keeps).
+func rawCell(v match.Value) cell {
 	switch v.Kind {
 	case match.Absent:
 		return cell{}
-	case match.Number:
-		return cell{kind: v.Kind, num: v.Num, str: strings.Clone(v.Render())}
-	case match.Time:
+	case match.Number, match.Time, match.Bool:
 		return cell{kind: v.Kind, num: v.Num, str: v.Render()}
-	case match.Bool:
-		return cell{kind: v.Kind, num: v.Num, str: strings.Clone(v.Render())}
 	}
 	// Strings (@message included), lists and maps as JSON, periods: their text.
-	return cell{kind: v.Kind, str: strings.Clone(v.Render())}
+	return cell{kind: v.Kind, str: v.Render()}
 }
 
 func cellSize(c cell) int {
@@ -292,37 +321,12 @@ func asInt(c cell) (int64, bool) {
 	return n, err == nil
 }
 
-// decideType is the type of column i from the buffered rows (see NewParquet).
-func decideType(rows [][]cell, i int) pqType {
-	kind := match.Absent
-	allInt := true
-	for _, r := range rows {
-		c := r[i]
-		if c.kind == match.Absent {
-			continue
-		}
-		if kind == match.Absent {
-			kind = c.kind
-		} else if kind != c.kind {
-			return pqString
-		}
-		if c.kind == match.Number && allInt {
-			_, allInt = asInt(c)
-		}
-	}
-	switch kind {
-	case match.Time:
-		return pqTimestamp
-	case match.Number:
-		if allInt {
-			return pqInt64
-		}
-		return pqDouble
-	case match.Bool:
-		return pqBool
-	}
-	return pqString
-}
+// pqBoundsMaxLen is the longest sampled text for which a STRING column keeps page bounds (the
+// min and max value of each page, and the column chunk's statistics). parquet-go holds every
+// page's min and max values whole, not truncated, until the file is closed, so a column of long
+// texts (@message, lists and maps) made the writer's memory grow with the file: ~16 MB per GB
+// of @message. Min/max of such texts do not help a reader skip pages anyway.
+const pqBoundsMaxLen = 128
 
 // fit returns c as a value of type t, or false when it does not fit.
 func fit(t pqType, c cell) (parquet.Value, bool) {
@@ -349,6 +353,36 @@ func fit(t pqType, c cell) (parquet.Value, bool) {
 		}
 	}
 	return parquet.Value{}, false
+}
+
+// pqZstd is parquet-go's zstd codec with one long-lived encoder whose window fits a page.
+// parquet-go's own codec keeps its encoders in a pool that each GC empties, and each new encoder
+// allocates a 16 MB history for zstd's default 8 MB window: two of them were half of the
+// writer's live heap, and their churn doubled it at peak. Pages are at most the page buffer
+// (256 KiB), compressed one by one, so a 1 MiB window loses no match.
+type pqZstd struct {
+	pqzstd.Codec // Decode, String, CompressionCodec
+	enc          *zstd.Encoder
+}
+
+func newPQZstd() *pqZstd {
+	enc, err := zstd.NewWriter(nil,
+		zstd.WithEncoderConcurrency(1),
+		zstd.WithEncoderLevel(pqzstd.DefaultLevel),
+		zstd.WithWindowSize(1<<20),
+		zstd.WithLowerEncoderMem(true),
+		zstd.WithZeroFrames(true),
+		zstd.WithEncoderCRC(false),
+	)
+	if err != nil {
+		panic(err) // constant options
+	}
+	return &pqZstd{enc: enc}
+}
+
+// Encode is safe for concurrent use (zstd.Encoder.EncodeAll is).
+func (c *pqZstd) Encode(dst, src []byte) ([]byte, error) {
+	return c.enc.EncodeAll(src, dst[:0]), nil
 }
 
 func stringValue(s string) parquet.Value {

@@ -3,8 +3,10 @@ package export
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -293,5 +295,126 @@ func TestParquetWriteError(t *testing.T) {
 	w.Row([]match.Value{match.Str("v")}, nil)
 	if err := w.End(); !errors.Is(err, errBroken) {
 		t.Errorf("End: %v, want %v", err, errBroken)
+	}
+}
+
+// A large result is written in row groups as it comes: the writer never holds more than the
+// type sample or one row group's estimate (plus the row that crossed the limit), however many
+// rows there are. Long texts keep no page bounds (parquet-go would hold them until Close);
+// short ones do.
+func TestParquetBoundedBuffering(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewParquet(&buf, nil)
+	p := w.(*parquetWriter)
+	p.groupBytes, p.sampleBytes = 256<<10, 32<<10
+	w.Begin([]string{"@message", "n", "verb"})
+	const rows = 20000
+	const rowMax = 1100 + 5 + 9 + 10
+	long := strings.Repeat("y", 1100)
+	for i := range rows {
+		msg := long[:1000+i%100]
+		if err := w.Row([]match.Value{match.Str(msg), match.Num(float64(i)), match.Str("get")}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if p.w == nil && len(p.sample.mem) > p.sampleBytes+rowMax {
+			t.Fatalf("row %d: %d bytes buffered in the sample, limit %d", i, len(p.sample.mem), p.sampleBytes)
+		}
+	}
+	if err := w.End(); err != nil {
+		t.Fatal(err)
+	}
+	if p.peakBuffered > p.groupBytes+rowMax {
+		t.Errorf("peak buffered %d bytes, want at most a row group (%d) and a row", p.peakBuffered, p.groupBytes)
+	}
+	if p.peakBuffered < p.groupBytes {
+		t.Errorf("peak buffered %d bytes: the counter does not count", p.peakBuffered)
+	}
+	f := readParquet(t, buf.Bytes())
+	total := rows * (1050 + 5 + 9 + 8)
+	if min := total / (p.groupBytes + rowMax); f.groups < min {
+		t.Errorf("%d row groups for about %d bytes, want at least %d", f.groups, total, min)
+	}
+	if len(f.rows) != rows || f.rows[rows-1][1] != int64(rows-1) || f.rows[rows-1][0] != long[:1000+(rows-1)%100] {
+		t.Fatalf("%d rows, last %v", len(f.rows), f.rows[len(f.rows)-1][1:])
+	}
+	for _, rg := range f.file.Metadata().RowGroups {
+		msg, verb := rg.Columns[0].MetaData.Statistics, rg.Columns[2].MetaData.Statistics
+		if len(msg.MaxValue) != 0 || len(msg.MinValue) != 0 {
+			t.Fatalf("@message has bounds of %d bytes", len(msg.MaxValue))
+		}
+		if string(verb.MaxValue) != "get" {
+			t.Fatalf("verb max = %q, want get", verb.MaxValue)
+		}
+	}
+}
+
+// Types come from the sample even when the row group goes on after it: a later misfit goes to
+// the twin, in the same row group.
+func TestParquetSampleSmallerThanGroup(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewParquet(&buf, nil)
+	w.(*parquetWriter).sampleRows = 2
+	w.Begin([]string{"code"})
+	for _, v := range []match.Value{match.NumLexeme(200, "200"), match.NumLexeme(404, "404"), match.Str("n/a"), match.NumLexeme(500, "500")} {
+		if err := w.Row([]match.Value{v}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.End(); err != nil {
+		t.Fatal(err)
+	}
+	f := readParquet(t, buf.Bytes())
+	want := [][]any{{int64(200), nil}, {int64(404), nil}, {nil, "n/a"}, {int64(500), nil}}
+	if f.groups != 1 || !reflect.DeepEqual(f.names, []string{"code", "code__text"}) || !reflect.DeepEqual(f.rows, want) {
+		t.Errorf("%d groups, columns %v, rows %v", f.groups, f.names, f.rows)
+	}
+}
+
+// The engine bounds the queue in front of the Parquet writer through this method (match's
+// unexported pendingLimiter interface, satisfied by name like its rowEncoder).
+var _ interface{ PendingBytes() int64 } = (*parquetWriter)(nil)
+
+// A column with no value in the first rows is sampled until it has one (here past the sample's
+// memory, which spills to a temporary file), so it still gets its type; nothing is lost on the
+// way through the file.
+func TestParquetSampleUntilEveryColumnHasAValue(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewParquet(&buf, nil)
+	p := w.(*parquetWriter)
+	p.groupBytes, p.sampleBytes = 1<<20, 16<<10
+	w.Begin([]string{"@message", "code", "empty"})
+	const absentRows, rows = 300, 1000
+	var want [][]any
+	for i := range rows {
+		msg := fmt.Sprintf("%d %s \xff", i, strings.Repeat("m", 500+i%7))
+		code := match.Value{}
+		var wantCode any
+		if i >= absentRows {
+			code, wantCode = match.NumLexeme(float64(200+i%5), strconv.Itoa(200+i%5)), int64(200+i%5)
+		}
+		if err := w.Row([]match.Value{match.Str(msg), code}, nil); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, []any{strings.ToValidUTF8(msg, "\uFFFD"), wantCode, nil})
+		if i == absentRows-1 && (p.w != nil || p.sample.spilled == 0) {
+			t.Fatalf("after %d rows without code: schema decided %v, %d bytes spilled", absentRows, p.w != nil, p.sample.spilled)
+		}
+	}
+	if err := w.End(); err != nil {
+		t.Fatal(err)
+	}
+	if p.peakBuffered > p.groupBytes+600 {
+		t.Errorf("peak buffered %d bytes", p.peakBuffered)
+	}
+	f := readParquet(t, buf.Bytes())
+	if !reflect.DeepEqual(f.types[:3], []string{"STRING", intType, "STRING"}) {
+		t.Errorf("types %v", f.types)
+	}
+	var got [][]any
+	for _, r := range f.rows {
+		got = append(got, r[:3])
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("rows differ: %d rows, first %v, last %v", len(got), got[0], got[len(got)-1])
 	}
 }

@@ -181,14 +181,19 @@ func (p *Query) run(ctx context.Context, in Input, w Writer, ro RunOptions, part
 		mu       sync.Mutex
 		firstErr error
 	)
+	var pending int64
+	if pl, ok := w.(pendingLimiter); ok {
+		pending = pl.PendingBytes()
+	}
 	var sw *strictWriter
 	if ro.Strict && w != nil {
 		sw = wrapStrict(w)
 		w = sw
 	}
 	eo := execOptions{
-		Workers: ro.Workers,
-		KeepRaw: ro.KeepRaw,
+		Workers:      ro.Workers,
+		KeepRaw:      ro.KeepRaw,
+		PendingBytes: pending,
 		OnInputError: func(err error) {
 			if ro.OnInputError != nil {
 				ro.OnInputError(err)

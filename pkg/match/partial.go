@@ -323,6 +323,9 @@ type Partials struct {
 	Shards []PartialSource
 	// Stats are the shards' counters, summed.
 	Stats RunStats
+	// ShardStats are each shard's counters, in shard order: the merge names the shards whose
+	// input was damaged.
+	ShardStats []RunStats
 }
 
 // OpenPartials checks each partial (magic, format version, header, CRC-32, trailer) and that
@@ -335,6 +338,7 @@ func OpenPartials(srcs []PartialSource) (*Partials, error) {
 	type one struct {
 		src PartialSource
 		h   PartialHeader
+		st  RunStats
 	}
 	var all []one
 	var stats RunStats
@@ -343,7 +347,7 @@ func OpenPartials(srcs []PartialSource) (*Partials, error) {
 		if err != nil {
 			return nil, &partialError{s.Name, err}
 		}
-		all = append(all, one{s, h})
+		all = append(all, one{s, h, st})
 		stats.add(st)
 	}
 	ref := all[0]
@@ -397,6 +401,7 @@ func OpenPartials(srcs []PartialSource) (*Partials, error) {
 		}
 		next = o.h.FileHi
 		ps.Shards = append(ps.Shards, o.src)
+		ps.ShardStats = append(ps.ShardStats, o.st)
 	}
 	return ps, nil
 }

@@ -25,3 +25,10 @@ type rowEncoder interface {
 	// WriteEncoded writes whole rows encoded by AppendRow.
 	WriteEncoded(b []byte) error
 }
+
+// pendingLimiter is implemented by writers much slower than the workers (Parquet): the rows
+// that workers ahead of the writer hold are bounded by about PendingBytes (estimated) instead
+// of the default 64 MiB, since a deep queue in front of a slow writer buys no speed, only memory.
+type pendingLimiter interface {
+	PendingBytes() int64
+}

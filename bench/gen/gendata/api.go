@@ -37,7 +37,8 @@ func Generate(dir string, total int64, seed uint64, level, workers int) (Summary
 	return Summary{Bytes: r.bytes, GzBytes: r.gzBytes, Events: r.events, Needles: r.needles}, err
 }
 
-// WriteTestdata writes the small hand-designed golden-test tree (testdata/export) into dir.
+// WriteTestdata writes the small hand-designed golden-test tree (testdata/export) into dir, and
+// its description beside it (DescPath(dir), testdata/export.md).
 func WriteTestdata(dir string) error { return writeTestdata(dir) }
 
 // ParseSize parses a size such as 2MiB, 1GiB, 500MB or a plain byte count.

@@ -116,7 +116,7 @@ func TestGenerateDeterministic(t *testing.T) {
 }
 
 func TestTestdata(t *testing.T) {
-	d1, d2 := t.TempDir(), t.TempDir()
+	d1, d2 := filepath.Join(t.TempDir(), "export"), filepath.Join(t.TempDir(), "export")
 	if err := writeTestdata(d1); err != nil {
 		t.Fatal(err)
 	}
@@ -143,10 +143,21 @@ func TestTestdata(t *testing.T) {
 			t.Errorf("raw/audit.log line is not JSON: %.80q", l)
 		}
 	}
-	// The committed tree is what the generator writes today.
-	committed := filepath.Join("..", "..", "testdata", "export")
-	if _, err := os.Stat(committed); err == nil {
-		sameTrees(t, a, readTree(t, committed))
+	// Every file of the tree is input: the description is beside it, not in it.
+	for p := range a {
+		if p != "aws-logs-write-test" && p != "raw/audit.log" && !strings.HasSuffix(p, ".gz") {
+			t.Errorf("%s in the tree is not export data", p)
+		}
+	}
+	desc, err := os.ReadFile(DescPath(d1))
+	if err != nil || !bytes.HasPrefix(desc, []byte("# testdata/export")) {
+		t.Fatalf("description %s: %v %.40q", DescPath(d1), err, desc)
+	}
+	// The committed tree and description are what the generator writes today.
+	committed := filepath.Join("..", "..", "..", "testdata", "export")
+	sameTrees(t, a, readTree(t, committed))
+	if c, err := os.ReadFile(DescPath(committed)); err != nil || !bytes.Equal(c, desc) {
+		t.Errorf("%s is not what the generator writes (%v): run go run ./bench/gen -testdata -out testdata/export", DescPath(committed), err)
 	}
 }
 

@@ -14,9 +14,11 @@ import (
 )
 
 // The -testdata tree: a few hundred events, hand-designed so that each seed query has events
-// it must find and near-misses it must not. README.md (written with it) lists them.
+// it must find and near-misses it must not. The description written beside it (DescPath) lists
+// them. It lives outside the tree on purpose: every file in the tree is read as input, so a
+// description inside it would be queried as events of a stream of its own.
 
-// Seed queries, numbered as in README.md: 0 is seeds/000, 1–12 the queries of seeds/003 in order.
+// Seed queries, numbered as in the description: 0 is seeds/000, 1–12 the queries of seeds/003 in order.
 var seedQueries = []string{
 	"seeds/000 Fargate evictions (NAMESPACE=default, pod-name=web-6b7f9c-x2x9k)",
 	"seeds/003 #1 cluster creator (authenticator, username=kubernetes-admin)",
@@ -147,8 +149,12 @@ func writeTestdata(dir string) error {
 	if err := tb.writeRaw(filepath.Join(dir, "raw", "audit.log")); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, "README.md"), tb.readme(), 0o644)
+	return os.WriteFile(DescPath(dir), tb.readme(), 0o644)
 }
+
+// DescPath is where the description of the tree written into dir goes: beside it, dir + ".md"
+// (testdata/export.md for testdata/export).
+func DescPath(dir string) string { return filepath.Clean(dir) + ".md" }
 
 func writeGzip(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -505,8 +511,11 @@ func (tb *tdBuilder) readme() []byte {
 	var b strings.Builder
 	b.WriteString(`# testdata/export — golden-test tree for the seed queries
 
-Written by ` + "`go run ./bench/gen -testdata -out testdata/export`" + ` (deterministic: same bytes every run;
-do not edit by hand). A CloudWatch Logs export of an EKS cluster's log group, 2021-08-11 09:00–11:00 UTC:
+Written by ` + "`go run ./bench/gen -testdata -out testdata/export`" + ` together with this description
+(deterministic: same bytes every run; do not edit by hand). The description sits beside the tree,
+not in it, so that every file in the tree is input data.
+
+A CloudWatch Logs export of an EKS cluster's log group, 2021-08-11 09:00–11:00 UTC:
 
 - ` + "`aws-logs-write-test`" + ` — the export's permission probe (must be skipped).
 - ` + "`" + tdTask + "/<logStream>/00000N.gz`" + ` — 3 audit streams (` + "`" + tdA + "`" + ` has two objects,
