@@ -111,15 +111,6 @@ func (d dialect) fromEpochMs(ms string) string {
 	return "date_add('millisecond', CAST(" + ms + " AS BIGINT), TIMESTAMP '1970-01-01 00:00:00')"
 }
 
-// monthTrunc is the first instant of the timestamp's UTC month, and monthAdd adds months to a
-// timestamp.
-func (d dialect) monthTrunc(ts string) string {
-	if d.spark() {
-		return "date_trunc('MONTH', " + ts + ")"
-	}
-	return "date_trunc('month', " + ts + ")"
-}
-
 // monthsSinceYear0 is the number of months from January of year 0 to the timestamp's month.
 func (d dialect) monthsSinceYear0(ts string) string {
 	return "(year(" + ts + ") * 12 + month(" + ts + ") - 1)"

@@ -310,12 +310,7 @@ func (t *tr) agg(sc *scope, e *ast.Call, name string) (texpr, error) {
 		return texpr{sql: "count(" + x.sql + ")", t: tNum, isInt: true}, nil
 	case "count_distinct":
 		// Exact, like pkg/match; CloudWatch's own count_distinct is an estimate.
-		v := x.sql
-		if x.t == tNum || x.t == tTime {
-			// Insights tells values apart by their text; numbers and times are one per text.
-			v = x.sql
-		}
-		return texpr{sql: "count(DISTINCT " + v + ")", t: tNum, isInt: true}, nil
+		return texpr{sql: "count(DISTINCT " + x.sql + ")", t: tNum, isInt: true}, nil
 	case "sum":
 		return texpr{sql: "sum(CAST(" + t.num(x) + " AS DOUBLE))", t: tNum}, nil
 	case "avg":

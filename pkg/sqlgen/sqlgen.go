@@ -303,11 +303,7 @@ func (t *tr) translate() (string, error) {
 			inner = append(inner, expr+" AS "+n)
 			ord = append(ord, n+" "+dir)
 		}
-		parts := make([]string, len(dedupKeys))
-		for i := range dedupKeys {
-			parts[i] = dedupKeys[i]
-		}
-		inner = append(inner, "row_number() OVER (PARTITION BY "+strings.Join(parts, ", ")+" ORDER BY "+strings.Join(orderBy, ", ")+") AS __rn")
+		inner = append(inner, "row_number() OVER (PARTITION BY "+strings.Join(dedupKeys, ", ")+" ORDER BY "+strings.Join(orderBy, ", ")+") AS __rn")
 		outer := make([]string, len(names))
 		for i, n := range names {
 			outer[i] = t.d.ident(n)
@@ -518,10 +514,9 @@ func (t *tr) stats(st *ast.StatsCmd, in *scope, from string, where []string) (*s
 	}
 	// Items may use the keys and earlier items; inline their SQL, as the row scope does.
 	items := &scope{vars: map[string]texpr{}, aggIn: in}
-	for i, it := range st.By {
-		x, _ := t.expr(in, it.X)
+	for _, it := range st.By {
+		x, _ := t.expr(in, it.X) // translated without error above
 		items.vars[it.Name()] = t.boolValue(x)
-		_ = i
 	}
 	for _, it := range st.Aggs {
 		x, err := t.expr(items, it.X)
