@@ -62,6 +62,7 @@ type cli struct {
 	Convert convertCmd `cmd:"" help:"Write the inputs as a partitioned Parquet dataset for SQL engines: auditgrep convert -o DIR PATH..."`
 	DDL     ddlCmd     `cmd:"" name:"ddl" help:"Print the CREATE TABLE (or view) of a converted dataset for athena, trino, spark or duckdb."`
 	Serve   serveCmd   `cmd:"" help:"Start the web console over the exports: auditgrep serve PATH... prints the URL to open."`
+	SQL     sqlCmd     `cmd:"" name:"sql" help:"Print the SQL statement that answers a query over the converted dataset (duckdb, athena, trino, spark)."`
 
 	Completion kongcompletion.Completion `cmd:"" help:"Print how to turn on tab completion for bash, zsh or fish (-c: the code itself)."`
 }
@@ -189,6 +190,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return c.DDL.run(e)
 	case "serve <PATH>":
 		return c.Serve.run(e)
+	case "sql <QUERY>":
+		return c.SQL.run(e)
 	default:
 		n := c.Query.run(e)
 		if ctx.Err() != nil {
