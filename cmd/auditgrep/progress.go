@@ -6,6 +6,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
@@ -29,6 +30,11 @@ type progress struct {
 	files   atomic.Int64
 	nfiles  int64
 	on      bool
+	// renders counts the bar's redraws, and written the count when a message last went
+	// through mpb: mpb prints such a message at its next redraw, and drops it if the bar is
+	// removed first, so stop waits for a redraw after the last message.
+	renders atomic.Int64
+	written int64
 }
 
 // showProgress decides --progress: auto draws only when stderr is a terminal.
@@ -60,6 +66,7 @@ func newProgress(e *env, mode string, o *scan.Options) *progress {
 			mpb.BarRemoveOnComplete(),
 			mpb.PrependDecorators(
 				decor.Any(func(decor.Statistics) string {
+					pr.renders.Add(1)
 					return fmt.Sprintf("files %d/%d", pr.files.Load(), pr.nfiles)
 				}, decor.WCSyncSpaceR),
 				decor.Counters(decor.SizeB1024(0), "% .1f / % .1f", decor.WCSyncSpace),
@@ -87,6 +94,7 @@ func (pr *progress) printf(format string, args ...any) {
 	defer pr.mu.Unlock()
 	if pr.p != nil && !pr.stopped {
 		if _, err := pr.p.Write([]byte(msg)); err == nil {
+			pr.written = pr.renders.Load() + 1
 			return
 		}
 	}
@@ -116,6 +124,12 @@ func (pr *progress) stop() {
 	pr.stopped = true
 	if pr.p == nil {
 		return
+	}
+	// The decorator runs while a frame is built, before the frame (and the messages queued
+	// before it) is flushed, hence one redraw more than the count at the write. The bar redraws
+	// every 150 ms; the bound only guards against a bar that stopped drawing.
+	for end := time.Now().Add(2 * time.Second); pr.written > 0 && pr.renders.Load() <= pr.written && time.Now().Before(end); {
+		time.Sleep(5 * time.Millisecond)
 	}
 	pr.bar.SetTotal(-1, true)
 	pr.p.Wait()
