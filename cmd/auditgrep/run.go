@@ -364,23 +364,8 @@ func printQueryError(w io.Writer, text string, err error) {
 		fmt.Fprintf(w, "auditgrep: query error: %v\n", err)
 		return
 	}
-	off := min(max(qe.Offset, 0), len(text))
-	lineStart := strings.LastIndexByte(text[:off], '\n') + 1
-	lineEnd := strings.IndexByte(text[off:], '\n')
-	if lineEnd < 0 {
-		lineEnd = len(text)
-	} else {
-		lineEnd += off
-	}
-	line := text[lineStart:lineEnd]
-	lineNo := strings.Count(text[:lineStart], "\n") + 1
-	col := len([]rune(text[lineStart:off]))
-	// The caret spans the offending token on its line, and is one column wide at the end of
-	// the query (a missing token).
-	carets := max(1, len([]rune(text[off:min(off+max(qe.Len, 0), lineEnd)])))
-	fmt.Fprintf(w, "auditgrep: query error at line %d, column %d: %s\n", lineNo, col+1, qe.Msg)
-	fmt.Fprintf(w, "    %s\n", strings.ReplaceAll(line, "\t", " "))
-	fmt.Fprintf(w, "    %s%s\n", strings.Repeat(" ", col), strings.Repeat("^", carets))
+	_, _, r := qe.Render(text)
+	fmt.Fprint(w, "auditgrep: "+r)
 }
 
 func formatFromExt(path string) string {

@@ -1,6 +1,8 @@
 package match
 
 import (
+	"github.com/auditgrep/auditgrep/pkg/internal/num"
+
 	"math"
 	"strings"
 )
@@ -13,7 +15,7 @@ func numericOf(v Value) (float64, bool) {
 	case Number, Bool, Time:
 		return v.Num, true
 	case String:
-		return parseNumber(v.Str)
+		return num.Parse(v.Str)
 	}
 	return 0, false
 }

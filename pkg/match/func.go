@@ -1,6 +1,8 @@
 package match
 
 import (
+	"github.com/auditgrep/auditgrep/pkg/internal/num"
+
 	"math"
 	"strconv"
 	"strings"
@@ -200,7 +202,7 @@ func fnToDouble(_ *evalEnv, args []Value) Value {
 
 func convNumber(v Value) (float64, bool) {
 	if v.Kind == String {
-		return parseNumber(strings.TrimSpace(v.Str))
+		return num.Parse(strings.TrimSpace(v.Str))
 	}
 	return toNumber(v)
 }
@@ -256,7 +258,7 @@ var generalFuncs = []*funcDef{
 		case Number:
 			return BoolV(true)
 		case String:
-			_, ok := parseNumber(strings.TrimSpace(args[0].Str))
+			_, ok := num.Parse(strings.TrimSpace(args[0].Str))
 			return BoolV(ok)
 		}
 		return BoolV(false)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+
 	// The IANA zone names of formatDate/parseDate's timezone argument must resolve the same on
 	// every machine, with or without a zoneinfo directory.
 	_ "time/tzdata"

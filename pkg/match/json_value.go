@@ -1,6 +1,8 @@
 package match
 
 import (
+	"github.com/auditgrep/auditgrep/pkg/internal/num"
+
 	"math"
 	"strings"
 	"unsafe"
@@ -157,7 +159,7 @@ func jsonAppendValue(dst []byte, v Value) []byte {
 		if math.IsNaN(v.Num) || math.IsInf(v.Num, 0) {
 			return append(dst, "null"...)
 		}
-		return append(dst, formatNumber(v.Num)...)
+		return append(dst, num.Format(v.Num)...)
 	case Bool:
 		if v.Num != 0 {
 			return append(dst, "true"...)

@@ -156,36 +156,6 @@ func compileSyntax(q *syntax.Query, opts Options) (*Query, error) {
 	return p, nil
 }
 
-// statsOutputNames are the names a stats command defines that a filter can only mean after
-// that stats: its aggregates, its aliased keys (`by bin(1h) as t`), and the aliases of computed
-// fields written after it (before the next stats). A key that is a plain field keeps its event
-// meaning, so a filter on it may run before aggregation with the same result.
-func statsAggNames(cmds []syntax.Command, si int) map[string]bool {
-	st := cmds[si].(*syntax.StatsCmd)
-	m := map[string]bool{}
-	for _, it := range st.Aggs {
-		m[it.Name()] = true
-	}
-	for _, it := range st.By {
-		if fl, ok := it.X.(*syntax.Field); !ok || (it.Alias != "" && it.Alias != fl.Name) {
-			m[it.Name()] = true
-		}
-	}
-	for _, c := range cmds[si+1:] {
-		if _, ok := c.(*syntax.StatsCmd); ok {
-			break
-		}
-		if fc, ok := c.(*syntax.FieldsCmd); ok && !fc.Display {
-			for _, it := range fc.Items {
-				if fl, ok := it.X.(*syntax.Field); !ok || (it.Alias != "" && it.Alias != fl.Name) {
-					m[it.Name()] = true
-				}
-			}
-		}
-	}
-	return m
-}
-
 func (p *Query) plan() error {
 	cmds := p.q.Commands
 	var statsIdx []int
@@ -198,7 +168,7 @@ func (p *Query) plan() error {
 	stageOf := make([]int, len(cmds))
 	aggNames := make([]map[string]bool, len(statsIdx))
 	for k, i := range statsIdx {
-		aggNames[k] = statsAggNames(cmds, i)
+		aggNames[k] = syntax.StatsOutputNames(cmds, i)
 	}
 	for i, c := range cmds {
 		after := 0

@@ -1,6 +1,8 @@
 package match
 
 import (
+	"github.com/auditgrep/auditgrep/pkg/internal/num"
+
 	"bytes"
 	"fmt"
 	resyntax "regexp/syntax"
@@ -280,7 +282,7 @@ func (p *Query) requiredLits(e syntax.Expr) []litReq {
 			}
 			// A numeric-looking string compares numerically (401 = "401.0"), so the text need
 			// not appear as written.
-			if _, numeric := parseNumber(s.Val); numeric {
+			if _, numeric := num.Parse(s.Val); numeric {
 				return nil
 			}
 			if name, verbatim, ok := p.rawField(field); ok {

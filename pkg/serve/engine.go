@@ -8,8 +8,6 @@ package serve
 import (
 	"context"
 	"errors"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/auditgrep/auditgrep/pkg/match"
@@ -76,35 +74,21 @@ type queryError struct {
 	Line   int    `json:"line"`   // 1-based
 	Column int    `json:"column"` // 1-based, in characters
 	Msg    string `json:"msg"`
-	// Text is the rendering of the CLI's printQueryError: the message, the query line, and a
+	// Text is syntax.Error.Render's rendering, as the CLI prints it: the message, the query line, and a
 	// caret under the offending text.
 	Text string `json:"text"`
 }
 
 // queryErrorOf locates err in text; ok is false for an error that has no position.
 //
-// The rendering is the CLI's (cmd/auditgrep printQueryError), written twice only until #11 gives
-// the query error a home of its own (pkg/match/syntax) where both can share it.
+// The rendering is the CLI's (syntax.Error.Render).
 func queryErrorOf(text string, err error) (queryError, bool) {
 	var qe *syntax.Error
 	if !errors.As(err, &qe) {
 		return queryError{}, false
 	}
-	off := min(max(qe.Offset, 0), len(text))
-	lineStart := strings.LastIndexByte(text[:off], '\n') + 1
-	lineEnd := strings.IndexByte(text[off:], '\n')
-	if lineEnd < 0 {
-		lineEnd = len(text)
-	} else {
-		lineEnd += off
-	}
-	line := text[lineStart:lineEnd]
-	lineNo := strings.Count(text[:lineStart], "\n") + 1
-	col := len([]rune(text[lineStart:off]))
-	carets := max(1, len([]rune(text[off:min(off+max(qe.Len, 0), lineEnd)])))
-	text = fmt.Sprintf("query error at line %d, column %d: %s\n    %s\n    %s%s\n", lineNo, col+1, qe.Msg,
-		strings.ReplaceAll(line, "\t", " "), strings.Repeat(" ", col), strings.Repeat("^", carets))
-	return queryError{Line: lineNo, Column: col + 1, Msg: qe.Msg, Text: text}, true
+	line, col, r := qe.Render(text)
+	return queryError{Line: line, Column: col, Msg: qe.Msg, Text: r}, true
 }
 
 // presetInfo is a preset as the page lists it.

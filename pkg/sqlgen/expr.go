@@ -1,6 +1,8 @@
 package sqlgen
 
 import (
+	"github.com/auditgrep/auditgrep/pkg/internal/num"
+
 	"math"
 	"net/netip"
 	"regexp/syntax"
@@ -33,7 +35,7 @@ type texpr struct {
 	isNum bool // lit is a number literal
 }
 
-// numRe is what Insights reads as a number in a string (pkg/match looksNumeric): an optional
+// numRe is what Insights reads as a number in a string (pkg/internal/num): an optional
 // sign, digits with an optional fraction, an optional exponent. \z, not $, so that a trailing
 // newline does not match under Java's regexes (Trino, Spark).
 const numRe = `^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\z`
@@ -69,8 +71,8 @@ func (t *tr) num(e texpr) string {
 		return t.d.epochMs(e.sql)
 	}
 	if e.lit != nil {
-		if f, ok := parseNumber(*e.lit); ok {
-			return fmtNum(f)
+		if f, ok := num.Parse(*e.lit); ok {
+			return num.Format(f)
 		}
 		return "CAST(NULL AS DOUBLE)"
 	}
@@ -81,7 +83,7 @@ func (t *tr) num(e texpr) string {
 func alwaysNum(e texpr) bool {
 	if e.t == tStr {
 		if e.lit != nil {
-			_, ok := parseNumber(*e.lit)
+			_, ok := num.Parse(*e.lit)
 			return ok
 		}
 		return false
@@ -92,7 +94,7 @@ func alwaysNum(e texpr) bool {
 // neverNum reports whether e never has a numeric reading.
 func neverNum(e texpr) bool {
 	if e.t == tStr && e.lit != nil {
-		_, ok := parseNumber(*e.lit)
+		_, ok := num.Parse(*e.lit)
 		return !ok
 	}
 	return false
@@ -151,7 +153,7 @@ func (t *tr) expr(sc *scope, e ast.Expr) (texpr, error) {
 		v := e.Val
 		return texpr{sql: t.d.str(v), t: tStr, lit: &v}, nil
 	case *ast.NumLit:
-		s := fmtNum(e.Val)
+		s := num.Format(e.Val)
 		if math.IsInf(e.Val, 0) || math.IsNaN(e.Val) {
 			return texpr{}, ast.Errorf(e.Sp, "number %s is out of range", e.Text)
 		}
@@ -582,67 +584,4 @@ func cidrRange(s string) (lo, hi uint32, ok bool) {
 	lo = uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
 	hi = lo | uint32((uint64(1)<<(32-p.Bits()))-1)
 	return lo, hi, true
-}
-
-// parseNumber mirrors pkg/match: a whole string that is a decimal number.
-func parseNumber(s string) (float64, bool) {
-	if !looksNumeric(s) {
-		return 0, false
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
-			return f, true
-		}
-		return 0, false
-	}
-	return f, true
-}
-
-func looksNumeric(s string) bool {
-	i, n := 0, len(s)
-	if i < n && (s[i] == '+' || s[i] == '-') {
-		i++
-	}
-	digits := 0
-	for i < n && s[i] >= '0' && s[i] <= '9' {
-		i++
-		digits++
-	}
-	if i < n && s[i] == '.' {
-		i++
-		for i < n && s[i] >= '0' && s[i] <= '9' {
-			i++
-			digits++
-		}
-	}
-	if digits == 0 {
-		return false
-	}
-	if i < n && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < n && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		ed := 0
-		for i < n && s[i] >= '0' && s[i] <= '9' {
-			i++
-			ed++
-		}
-		if ed == 0 {
-			return false
-		}
-	}
-	return i == n
-}
-
-// fmtNum renders a number as Insights does (pkg/match formatNumber).
-func fmtNum(f float64) string {
-	switch {
-	case f == math.Trunc(f) && math.Abs(f) < 1e21:
-		return strconv.FormatFloat(f, 'f', 0, 64)
-	case math.Abs(f) >= 1e-6 && math.Abs(f) < 1e21:
-		return strconv.FormatFloat(f, 'f', -1, 64)
-	}
-	return strconv.FormatFloat(f, 'g', -1, 64)
 }

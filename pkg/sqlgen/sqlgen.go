@@ -351,7 +351,7 @@ func planStages(cmds []ast.Command, statsIdx []int) []int {
 	stageOf := make([]int, len(cmds))
 	aggNames := make([]map[string]bool, len(statsIdx))
 	for k, i := range statsIdx {
-		aggNames[k] = statsOutputNames(cmds, i)
+		aggNames[k] = ast.StatsOutputNames(cmds, i)
 	}
 	for i, c := range cmds {
 		after := 0
@@ -383,34 +383,6 @@ func planStages(cmds []ast.Command, statsIdx []int) []int {
 		stageOf[i] = stage
 	}
 	return stageOf
-}
-
-// statsOutputNames are the names a stats defines that a filter can only mean after it (pkg/match
-// statsAggNames).
-func statsOutputNames(cmds []ast.Command, si int) map[string]bool {
-	st := cmds[si].(*ast.StatsCmd)
-	m := map[string]bool{}
-	for _, it := range st.Aggs {
-		m[it.Name()] = true
-	}
-	for _, it := range st.By {
-		if fl, ok := it.X.(*ast.Field); !ok || (it.Alias != "" && it.Alias != fl.Name) {
-			m[it.Name()] = true
-		}
-	}
-	for _, c := range cmds[si+1:] {
-		if _, ok := c.(*ast.StatsCmd); ok {
-			break
-		}
-		if fc, ok := c.(*ast.FieldsCmd); ok && !fc.Display {
-			for _, it := range fc.Items {
-				if fl, ok := it.X.(*ast.Field); !ok || (it.Alias != "" && it.Alias != fl.Name) {
-					m[it.Name()] = true
-				}
-			}
-		}
-	}
-	return m
 }
 
 func fieldRefs(e ast.Expr) []string {

@@ -275,3 +275,34 @@ func (*Like) expr()      {}
 func (*In) expr()        {}
 func (*Call) expr()      {}
 func (*Index) expr()     {}
+
+// StatsOutputNames are the names a stats command defines that a filter can only mean after
+// that stats: its aggregates, its aliased keys (`by bin(1h) as t`), and the aliases of computed
+// fields written after it (before the next stats). A key that is a plain field keeps its event
+// meaning, so a filter on it may run before aggregation with the same result. si is the
+// index of the stats command in cmds. The engine and the SQL translator both stage filters by it.
+func StatsOutputNames(cmds []Command, si int) map[string]bool {
+	st := cmds[si].(*StatsCmd)
+	m := map[string]bool{}
+	for _, it := range st.Aggs {
+		m[it.Name()] = true
+	}
+	for _, it := range st.By {
+		if fl, ok := it.X.(*Field); !ok || (it.Alias != "" && it.Alias != fl.Name) {
+			m[it.Name()] = true
+		}
+	}
+	for _, c := range cmds[si+1:] {
+		if _, ok := c.(*StatsCmd); ok {
+			break
+		}
+		if fc, ok := c.(*FieldsCmd); ok && !fc.Display {
+			for _, it := range fc.Items {
+				if fl, ok := it.X.(*Field); !ok || (it.Alias != "" && it.Alias != fl.Name) {
+					m[it.Name()] = true
+				}
+			}
+		}
+	}
+	return m
+}
