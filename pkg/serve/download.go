@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"context"
 	"net/http"
 	"time"
 
@@ -32,21 +31,12 @@ func (s *Server) handleDownload(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if !s.acquire(w) {
+	ctx, id, finish, ok := s.begin(w, r)
+	if !ok {
 		return
 	}
-	// hooks.done sees the run after its slot and its id are given back.
 	var res runResult
-	defer func() {
-		if s.hooks.done != nil {
-			s.hooks.done(res)
-		}
-	}()
-	defer s.release()
-	ctx, cancel := context.WithCancel(r.Context())
-	defer cancel()
-	id := s.register(cancel)
-	defer s.unregister(id)
+	defer func() { finish(res) }()
 
 	files, _, _ := inputFiles(s.roots, roots)
 	h := w.Header()

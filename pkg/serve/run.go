@@ -2,7 +2,6 @@ package serve
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -107,21 +106,12 @@ func (s *Server) handleRun(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if !s.acquire(w) {
+	ctx, id, finish, ok := s.begin(w, r)
+	if !ok {
 		return
 	}
-	// hooks.done sees the run after its slot and its id are given back.
 	var res runResult
-	defer func() {
-		if s.hooks.done != nil {
-			s.hooks.done(res)
-		}
-	}()
-	defer s.release()
-	ctx, cancel := context.WithCancel(r.Context())
-	defer cancel()
-	id := s.register(cancel)
-	defer s.unregister(id)
+	defer func() { finish(res) }()
 
 	files, total, probs := inputFiles(s.roots, roots)
 	w.Header().Set("Content-Type", "application/x-ndjson")

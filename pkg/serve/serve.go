@@ -243,6 +243,25 @@ func (s *Server) acquire(w http.ResponseWriter) bool {
 
 func (s *Server) release() { <-s.sem }
 
+// begin starts a run for a request: it takes a run slot (or answers 503) and registers the run,
+// under id, so that the cancel endpoint and the request's own end stop it. end gives both back
+// and then shows res to the test hook.
+func (s *Server) begin(w http.ResponseWriter, r *http.Request) (ctx context.Context, id string, end func(res runResult), ok bool) {
+	if !s.acquire(w) {
+		return nil, "", nil, false
+	}
+	ctx, cancel := context.WithCancel(r.Context())
+	id = s.register(cancel)
+	return ctx, id, func(res runResult) {
+		s.unregister(id)
+		cancel()
+		s.release()
+		if s.hooks.done != nil {
+			s.hooks.done(res)
+		}
+	}, true
+}
+
 // register makes a run cancelable by its id.
 func (s *Server) register(cancel context.CancelFunc) string {
 	b := make([]byte, 8)
