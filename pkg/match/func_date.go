@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	// The IANA zone names of formatDate/parseDate's timezone argument must resolve the same on
@@ -86,33 +87,65 @@ type dtTok struct {
 	lit   string
 }
 
+// dtCache holds compiled patterns and loaded zones, keyed by kind and text: a pattern or zone
+// is usually a constant, and compiling it (or reading a zone from tzdata) on every event would
+// cost more than the formatting. Workers read it without a lock.
 var (
-	dtCacheMu sync.Mutex
-	dtCache   = map[string]dtCached{}
+	dtCache  sync.Map // dtKey → dtCached
+	dtCached atomic.Int64
 )
 
-type dtCached struct {
+type dtKey struct {
+	kind byte
+	s    string
+}
+
+type dtEntry struct {
 	toks []dtTok
+	loc  *time.Location
 	err  error
 }
 
-// dtCompile compiles a pattern with comp, caching up to 512 patterns (a pattern read from a
-// field could be different on every row).
+// dtCacheMax bounds the cache: a pattern read from a field could be different on every row.
+const dtCacheMax = 512
+
+func dtLookup(k dtKey, make func() dtEntry) dtEntry {
+	if e, ok := dtCache.Load(k); ok {
+		return e.(dtEntry)
+	}
+	e := make()
+	if dtCached.Load() < dtCacheMax {
+		if _, loaded := dtCache.LoadOrStore(k, e); !loaded {
+			dtCached.Add(1)
+		}
+	}
+	return e
+}
+
+// dtCompile compiles a pattern with comp, through the cache.
 func dtCompile(kind byte, pat string, comp func(string) ([]dtTok, error)) ([]dtTok, error) {
-	key := string(kind) + pat
-	dtCacheMu.Lock()
-	c, ok := dtCache[key]
-	dtCacheMu.Unlock()
-	if ok {
-		return c.toks, c.err
+	e := dtLookup(dtKey{kind, pat}, func() dtEntry {
+		toks, err := comp(pat)
+		return dtEntry{toks: toks, err: err}
+	})
+	return e.toks, e.err
+}
+
+// zoneArg is the time zone of args[i], UTC when the argument is not given; ok is false for a
+// value that is not a zone.
+func zoneArg(args []Value, i int) (loc *time.Location, ok bool) {
+	if len(args) <= i {
+		return time.UTC, true
 	}
-	toks, err := comp(pat)
-	dtCacheMu.Lock()
-	if len(dtCache) < 512 {
-		dtCache[key] = dtCached{toks, err}
+	z, ok := toText(args[i])
+	if !ok {
+		return nil, false
 	}
-	dtCacheMu.Unlock()
-	return toks, err
+	e := dtLookup(dtKey{'z', z}, func() dtEntry {
+		loc, err := loadZone(z)
+		return dtEntry{loc: loc, err: err}
+	})
+	return e.loc, e.err == nil
 }
 
 func checkJavaPattern(p string) error { _, err := javaPattern(p); return err }
@@ -493,17 +526,9 @@ func fnParseDate(_ *evalEnv, args []Value) Value {
 	if !ok1 || !ok2 {
 		return absentValue
 	}
-	loc := time.UTC
-	if len(args) > 2 {
-		z, ok := toText(args[2])
-		if !ok {
-			return absentValue
-		}
-		l, err := loadZone(z)
-		if err != nil {
-			return absentValue
-		}
-		loc = l
+	loc, ok := zoneArg(args, 2)
+	if !ok {
+		return absentValue
 	}
 	toks, err := dtCompile('j', pat, javaPattern)
 	if err != nil {
@@ -708,17 +733,9 @@ func fnFormatDate(_ *evalEnv, args []Value) Value {
 	if !ok || !ok2 {
 		return absentValue
 	}
-	loc := time.UTC
-	if len(args) > 2 {
-		z, ok := toText(args[2])
-		if !ok {
-			return absentValue
-		}
-		l, err := loadZone(z)
-		if err != nil {
-			return absentValue
-		}
-		loc = l
+	loc, ok := zoneArg(args, 2)
+	if !ok {
+		return absentValue
 	}
 	toks, err := dtCompile('s', pat, strftimePattern)
 	if err != nil {
