@@ -527,3 +527,30 @@ func FuzzJSONFlatten(f *testing.F) {
 		}
 	})
 }
+
+// TestJSONDescendLinear holds the scan that descend uses on small ranges to the binary search
+// it uses on large ones: the same non-empty ranges, and empty ranges alike.
+func TestJSONDescendLinear(t *testing.T) {
+	ps := newJSONPathSet([]string{"a", "a.b", "a.b.c", "a.bc", "a.c", "ab", "b", "b.", "b..x",
+		"user.extra.arn.0", "user.username", "userAgent", "@@t", ""})
+	keys := []string{"", "a", "b", "c", "bc", "ab", ".", "a.b", "x", "user", "userAgent", "extra",
+		"arn", "0", "username", "@", "@t", "t", "zzz"}
+	var walk func(n jsonNode, depth int)
+	walk = func(n jsonNode, depth int) {
+		if depth > 4 {
+			return
+		}
+		for _, k := range keys {
+			lin := ps.descendLinear(n, k)
+			old := ps.descendSearch(n, k)
+			if (lin.lo == lin.hi) != (old.lo == old.hi) || lin.lo < lin.hi && lin != old {
+				t.Fatalf("descend %v by %q: scan %v, search %v", n, k, lin, old)
+			}
+			if old.lo < old.hi {
+				walk(old, depth+1)
+				walk(ps.descendSearch(old, "."), depth+1)
+			}
+		}
+	}
+	walk(ps.root(), 0)
+}
