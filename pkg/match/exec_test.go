@@ -142,6 +142,26 @@ func TestExec(t *testing.T) {
 		"t=1970-01-01 00:01:38.000 c=1", "t=1970-01-01 00:01:40.000 c=2", "t=1970-01-01 00:01:42.000 c=2", "t=1970-01-01 00:01:44.000 c=1")
 }
 
+// TestExecBinKeysInterleaved: events whose bins alternate, and a string key spelled like a bin's
+// time, which groups with it (keys are compared by rendered text).
+func TestExecBinKeysInterleaved(t *testing.T) {
+	var events []string
+	for i, sec := range []int{100, 160, 100, 220, 160, 100} {
+		events = append(events, fmt.Sprintf(`%d s {"i":%d}`, sec, i))
+	}
+	events = append(events, `1 s {"k":"1970-01-01 00:01:00.000"}`)
+	for _, workers := range []int{1, 2} {
+		c, err := runQuery(t, `stats count(*) as c by coalesce(k, bin(1m)) as t | sort t`, events, workers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "t=1970-01-01 00:01:00.000 c=4\nt=1970-01-01 00:02:00.000 c=2\nt=1970-01-01 00:03:00.000 c=1"
+		if got := strings.Join(c.lines, "\n"); got != want {
+			t.Fatalf("workers=%d:\ngot:\n%s\nwant:\n%s", workers, got, want)
+		}
+	}
+}
+
 func TestExecRawAndErrors(t *testing.T) {
 	c, err := runQuery(t, `filter verb = "delete"`, audit, 2)
 	if err != nil {

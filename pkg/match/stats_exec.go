@@ -51,6 +51,11 @@ type groupTable struct {
 	keyBuf, extBuf []byte
 	vals           []Value
 	sbuf           []byte
+
+	// render's last Time: its milliseconds and text.
+	timeMs   int64
+	timeText string
+	timeSet  bool
 }
 
 // groupSeed is shared by all tables, so that merging tables reuses the hashes.
@@ -144,7 +149,7 @@ func (t *groupTable) add(r *rowState) {
 	for i, k := range t.st.keys {
 		t.vals[i] = k(r)
 	}
-	t.keyBuf = appendGroupKey(t.keyBuf[:0], t.vals)
+	t.keyBuf = t.appendGroupKey(t.keyBuf[:0], t.vals)
 	h := hashKey(t.keyBuf)
 	g, slot, ok := t.find(t.keyBuf, h)
 	if !ok {
@@ -255,21 +260,35 @@ func (r *sliceByteReader) ReadByte() (byte, error) {
 // appendGroupKey appends the map key of a tuple of `by` values. Keys are told apart by kind
 // class and rendered text, so 200 (a number) and "200" (a string) group together, as CloudWatch
 // shows them identically.
-func appendGroupKey(b []byte, vals []Value) []byte {
+func (t *groupTable) appendGroupKey(b []byte, vals []Value) []byte {
 	for _, v := range vals {
-		b = appendKeyPart(b, v)
+		b = t.appendKeyPart(b, v)
 	}
 	return b
 }
 
-func appendKeyPart(b []byte, v Value) []byte {
+func (t *groupTable) appendKeyPart(b []byte, v Value) []byte {
 	if v.Kind == Absent {
 		return append(b, 0)
 	}
+	text := t.render(v)
 	b = append(b, 1)
-	b = strconv.AppendInt(b, int64(len(v.Render())), 10)
+	b = strconv.AppendInt(b, int64(len(text)), 10)
 	b = append(b, ':')
-	return append(b, v.Render()...)
+	return append(b, text...)
+}
+
+// render is v.Render(), remembering the last time it rendered: a bin() key is the same instant
+// for every event of a bin, and formatting it took 14% of a count_distinct by resource and
+// bin(5m) query's CPU.
+func (t *groupTable) render(v Value) string {
+	if v.Kind != Time {
+		return v.Render()
+	}
+	if ms := int64(v.Num); !t.timeSet || ms != t.timeMs {
+		t.timeMs, t.timeText, t.timeSet = ms, v.Render(), true
+	}
+	return t.timeText
 }
 
 // decodeGroup reads a group record of a partial (after its tag) and folds it into t, decoding
@@ -340,7 +359,7 @@ func (t *groupTable) decodeKey(d *pdec) {
 	}
 	v := Value{Kind: Kind(k), JSON: fl&valJSON != 0, Str: string(s), Num: math.Float64frombits(num)}
 	d.valueRest(&v, fl, 0)
-	t.keyBuf = appendKeyPart(t.keyBuf, v)
+	t.keyBuf = t.appendKeyPart(t.keyBuf, v)
 	t.extBuf = appendKeyExtra(t.extBuf, v)
 }
 
