@@ -442,16 +442,26 @@ func (f *jsonFields) wantObject(n jsonNode, depth int) bool {
 		if c.lo < c.hi {
 			c = f.want.descend(c, key)
 		}
-		if c.lo == c.hi {
-			ok = f.skipValue(depth)
-		} else {
+		switch {
+		case c.lo < c.hi:
 			ok = f.wantValue(c, depth)
+		case f.pos < len(f.msg) && f.msg[f.pos] == '"' && !jsonStrictValidate:
+			// Fast path - an unwanted string, the most common member of an event.
+			end := jsonSkipString(f.msg, f.pos+1)
+			f.pos, ok = end, end >= 0
+		default:
+			ok = f.skipValue(depth)
 		}
 		if !ok {
 			return false
 		}
 		if f.done {
 			return true
+		}
+		// Fast path - `,"` as encoders write it, without white space.
+		if f.pos+1 < len(f.msg) && f.msg[f.pos] == ',' && f.msg[f.pos+1] == '"' {
+			f.pos++
+			continue
 		}
 		if end, ok := f.next('}'); !ok {
 			return false
