@@ -94,7 +94,13 @@ func (a *distinctAgg) add(v Value, _ int64, _ bool, _ uint64) {
 	if a.seen == nil {
 		a.seen = map[string]struct{}{}
 	}
-	a.seen[string(class)+v.Render()] = struct{}{} // the concatenation is a fresh string
+	// Most values were seen before: look the key up from a stack buffer, and copy it into a
+	// string only to insert it.
+	var buf [80]byte
+	key := append(append(buf[:0], class), v.Render()...)
+	if _, ok := a.seen[string(key)]; !ok {
+		a.seen[string(key)] = struct{}{}
+	}
 }
 
 func (a *distinctAgg) merge(o aggFunc) {
