@@ -38,6 +38,8 @@ type rowState struct {
 	scratch [][]Value
 	depth   int
 	ptr     []byte
+
+	likeMemo []likeMemo // per worker; nil where a row state is made for one use
 }
 
 func (r *rowState) reset(rec *scan.Record, file *scan.File, ord uint64) {
@@ -402,6 +404,26 @@ func (c *compiler) like(e *syntax.Like) (evalFn, error) {
 		return nil, syntax.Errorf(e.Pat.Pos(), "expected a quoted string or a /regex/ after %s", e.Op)
 	}
 	not := e.Not
+	if f, ok := e.X.(*syntax.Field); ok && len(f.Path) <= 1 && (f.Name == "@logStream" || f.Name == "@log") {
+		// The same stream name for every event of a file: remember the last answer (per
+		// worker, in the row state) instead of running the regex on each event.
+		slot := c.p.likeMemos
+		c.p.likeMemos++
+		return func(r *rowState) Value {
+			s, ok := toText(x(r))
+			if !ok {
+				return Value{}
+			}
+			if slot >= len(r.likeMemo) {
+				return BoolV(match(s) != not)
+			}
+			m := &r.likeMemo[slot]
+			if !m.set || s != m.s {
+				*m = likeMemo{s: strings.Clone(s), match: match(s), set: true}
+			}
+			return BoolV(m.match != not)
+		}, nil
+	}
 	return func(r *rowState) Value {
 		s, ok := toText(x(r))
 		if !ok {
@@ -409,6 +431,13 @@ func (c *compiler) like(e *syntax.Like) (evalFn, error) {
 		}
 		return BoolV(match(s) != not)
 	}, nil
+}
+
+// likeMemo is a like's last input (a copy: the input may alias a reused buffer) and answer.
+type likeMemo struct {
+	s     string
+	match bool
+	set   bool
 }
 
 func (c *compiler) in(e *syntax.In) (evalFn, error) {

@@ -127,6 +127,7 @@ func newExecutor(p *Query, w Writer, opts execOptions) *executor {
 		n := len(p.rowScope.names)
 		wk.r.vars = make([]Value, n)
 		wk.r.set = make([]bool, n)
+		wk.r.likeMemo = make([]likeMemo, p.likeMemos)
 		if len(p.stats) > 0 {
 			wk.groups = newGroupTable(p.stats[0])
 		} else if x.topK() > 0 {

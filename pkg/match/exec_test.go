@@ -212,3 +212,29 @@ func TestTopKEqualsFullSort(t *testing.T) {
 		}
 	}
 }
+
+// TestExecLikeStreamMemo: a like on @logStream remembers its last answer per worker; events of
+// several streams through one worker still get each their own stream's answer.
+func TestExecLikeStreamMemo(t *testing.T) {
+	events := []string{
+		`1 s-a {"v":1}`, `2 s-a {"v":2}`, `3 s-a {"v":3}`,
+		`4 s-b {"v":4}`, `5 s-b {"v":5}`,
+		`6 s-c {"v":6}`,
+	}
+	for _, tc := range []struct{ q, want string }{
+		{`filter @logStream like /-[ac]$/ | stats count(*) as n`, "n=4"},
+		{`filter @logStream not like /-[ac]$/ | stats count(*) as n`, "n=2"},
+		{`filter @logStream like /-b/ or @logStream like /-c/ | stats count(*) as n`, "n=3"},
+		{`fields @logStream =~ /-a/ as isA | filter isA | stats count(*) as n`, "n=3"},
+	} {
+		for _, workers := range []int{1, 2} {
+			c, err := runQuery(t, tc.q, events, workers)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(c.lines, "\n"); got != tc.want {
+				t.Fatalf("%s (workers=%d): %s, want %s", tc.q, workers, got, tc.want)
+			}
+		}
+	}
+}

@@ -38,6 +38,7 @@ type Query struct {
 
 	wantNames map[string]bool
 	want      *jsonPathSet
+	likeMemos int // like tests on the stream name that remember their last answer (rowState.likeMemo)
 
 	rowScope *scope
 	rowOps   []rowOp
