@@ -184,8 +184,11 @@ const (
 	// DefaultMaxLineBytes is the default cap on one line: RequestResponse audit events reach
 	// megabytes, so the cap is far above them and exists only to bound memory on garbage input.
 	DefaultMaxLineBytes = 64 << 20
-	// DefaultBatchBytes balances per-batch overhead against memory held per worker.
-	DefaultBatchBytes = 1 << 20
+	// DefaultBatchBytes balances per-batch overhead against memory held per worker. A batch
+	// small enough to stay in a core's L2 cache between framing and the query measured faster
+	// than 1 MiB (a 5-field projection of the 1 GiB bench export: median CPU 3.49 s vs 3.91 s;
+	// a stats query: no difference).
+	DefaultBatchBytes = 256 << 10
 )
 
 // ErrLineTooLong is wrapped by the *InputError reported for a line (or a CloudWatch export event)
