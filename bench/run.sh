@@ -28,13 +28,13 @@
 # auditgrep's needle query). one-file-project reads one uncompressed audit log made of every audit
 # event of the export (its MB/s is over that file's size): several cores sharing one file.
 #
-# Results are checked: the output of auditgrep's needle, stats, project5 and cdist queries is
+# Results are checked: the output of auditgrep's count, needle, stats, project5 and cdist queries is
 # compared with answers computed independently by bench/check (the standard library reading
 # the same export; cached in DATA.check.json). A wrong result is marked WRONG in the table and
 # the script exits 1 after writing it, so a fast wrong answer never counts as a result.
 #
 # Tools (missing ones are reported and skipped):
-#   auditgrep       go build ./cmd/auditgrep, the five queries below, --format json to /dev/null
+#   auditgrep       go build ./cmd/auditgrep, the queries below, --format json to /dev/null
 #   decompress      bench/decompress: klauspost gzip, N goroutines, output discarded (the floor)
 #   zcat, igzip, pigz  decompress-only, `find | xargs [-P N] tool -dc > /dev/null`
 #   rg              ripgrep -z (gunzip subprocess per file): grep, not a query (rows differ)
@@ -136,7 +136,7 @@ measure() {
 	t=$(tail -1 "$tf")
 	rss=$(awk '{printf "%.0f", $4/1024}' <<<"$t")
 	rows=$(wc -l <"$out")
-	if [[ $tool == auditgrep* && " needle stats project5 cdist " == *" $query "* ]]; then
+	if [[ $tool == auditgrep* && " count needle stats project5 cdist " == *" $query "* ]]; then
 		if ! "$work/check" -data "$DATA" -query "$query" "$out" >&2; then
 			rows="$rows WRONG"
 			wrong=1
@@ -181,6 +181,7 @@ if want auditgrep && [[ ! -s $onefile ]]; then
 fi
 onefileq='fields @timestamp, verb, requestURI, user.username, responseStatus.code'
 declare -A Q=(
+	[count]='filter @logStream like /^kube-apiserver-audit/ | stats count(*)'
 	[needle]='filter @logStream like /^kube-apiserver-audit/ | filter verb == "create" and objectRef.subresource == "eviction" | fields @timestamp, user.username, requestURI'
 	[stats]='filter @logStream like /^kube-apiserver-audit/ | stats count(*) by responseStatus.code'
 	[project]='filter @logStream like /^kube-apiserver-audit/ | fields @timestamp, verb, requestURI, user.username, responseStatus.code'
@@ -189,7 +190,7 @@ declare -A Q=(
 	[sortlimit]='filter @logStream like /^kube-apiserver-audit/ | fields @timestamp, verb, requestURI | sort @timestamp desc | limit 50'
 	[regex]='filter @message like /eks:fargate-[a-z]+/ | fields @timestamp, @logStream'
 )
-order=${QUERIES:-"needle stats project project5 cdist sortlimit regex"}
+order=${QUERIES:-"count needle stats project project5 cdist sortlimit regex"}
 jqsel='select(.verb=="create" and .objectRef.subresource=="eviction")'
 findgz="find '$DATA' -name '*.gz' -print0"
 findaudit="find '$DATA' -path '*/kube-apiserver-audit-*/*.gz' -print0"
@@ -257,7 +258,7 @@ run_rounds
 		  if ($2 == "auditgrep") ag[$1 "/" $3] = $4
 		  if ($2 ~ /^klauspost/) dc[$3] = $4 }
 		END {
-			no = split("needle stats project project5 cdist sortlimit regex one-file-project decompress-only", order, " ")
+			no = split("count needle stats project project5 cdist sortlimit regex one-file-project decompress-only", order, " ")
 			for (o = 1; o <= no; o++) for (i = 1; i <= NR; i++) {
 				if (q[i] != order[o]) continue
 				ref = ag[(q[i] == "decompress-only" ? "needle" : q[i]) "/" j[i]]

@@ -4,7 +4,7 @@
 //
 //	go run ./bench/check -data DIR -query NAME OUTPUT.jsonl
 //
-// NAME is one of needle, stats, project5, cdist (the other queries are checked by bench's Go
+// NAME is one of count, needle, stats, project5, cdist (the other queries are checked by bench's Go
 // tests). The answers are computed once per data directory and cached in DIR.check.json. It
 // exits 1 and says what differs when the output is wrong.
 package main
@@ -51,7 +51,7 @@ type group struct {
 
 func main() {
 	data := flag.String("data", "", "the export directory the query ran on")
-	query := flag.String("query", "", "needle, stats, project5 or cdist")
+	query := flag.String("query", "", "count, needle, stats, project5 or cdist")
 	flag.Parse()
 	if *data == "" || flag.NArg() != 1 {
 		fmt.Fprintln(os.Stderr, "usage: check -data DIR -query NAME OUTPUT.jsonl")
@@ -217,6 +217,11 @@ func verify(f *facts, query string, out []byte) error {
 		return err
 	}
 	switch query {
+	case "count":
+		var n int
+		if len(rs) != 1 || json.Unmarshal(rs[0]["count(*)"], &n) != nil || n != f.AuditEvents {
+			return fmt.Errorf("%d rows (%v), want one with count(*) = %d audit events", len(rs), rs, f.AuditEvents)
+		}
 	case "needle":
 		if len(rs) != f.Evictions {
 			return fmt.Errorf("%d rows, want %d evictions", len(rs), f.Evictions)

@@ -59,6 +59,9 @@ func TestVerify(t *testing.T) {
 		query, out string
 		wrong      string // "" when right; else a word of the error
 	}{
+		{"count", fmt.Sprintf(`{"count(*)":%d}`, f.AuditEvents) + "\n", ""},
+		{"count", fmt.Sprintf(`{"count(*)":%d}`, f.AuditEvents+1) + "\n", "want one"},
+		{"count", "", "0 rows"},
 		{"needle", `{"a":1}` + "\n", ""},
 		{"needle", "", "0 rows"},
 		{"stats", stats, ""},
