@@ -458,6 +458,12 @@ func (f *jsonFields) wantObject(n jsonNode, depth int) bool {
 		if f.done {
 			return true
 		}
+		if c.lo < c.hi && depth > 1 && !jsonStrictValidate && f.allFound(n) {
+			// Fast path - every name under this object has its first occurrence: what is left
+			// of the object cannot change them, so it is skipped like an unwanted subtree
+			// (the rest of "user" after user.username, of "objectRef" after its names).
+			return f.skipRest(depth)
+		}
 		// Fast path - `,"` as encoders write it, without white space.
 		if f.pos+1 < len(f.msg) && f.msg[f.pos] == ',' && f.msg[f.pos+1] == '"' {
 			f.pos++
@@ -468,6 +474,48 @@ func (f *jsonFields) wantObject(n jsonNode, depth int) bool {
 		} else if end {
 			return true
 		}
+	}
+}
+
+// allFound reports whether every name in n's range has been found.
+func (f *jsonFields) allFound(n jsonNode) bool {
+	for _, g := range f.slot[n.lo:n.hi] {
+		if g < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// skipRest passes over the rest of the object or array whose members f.pos is among (after a
+// value), through its closing bracket, by counting brackets as skipFast does.
+func (f *jsonFields) skipRest(depth int) bool {
+	b := f.msg
+	i, d := f.pos, 1
+	for {
+		for i < len(b) && !jsonSkipStop[b[i]] {
+			i++
+		}
+		if i >= len(b) {
+			return false
+		}
+		switch b[i] {
+		case '"':
+			if i = jsonSkipString(b, i+1); i < 0 {
+				return false
+			}
+			continue
+		case '{', '[':
+			if d++; depth+d-1 > jsonMaxDepth {
+				return false
+			}
+		default: // '}', ']'
+			if d--; d == 0 {
+				f.pos = i + 1
+				return true
+			}
+		}
+		i++
 	}
 }
 
@@ -495,6 +543,9 @@ func (f *jsonFields) wantArray(n jsonNode, depth int) bool {
 		}
 		if f.done {
 			return true
+		}
+		if c.lo < c.hi && !jsonStrictValidate && f.allFound(n) {
+			return f.skipRest(depth) // as in wantObject
 		}
 		if end, ok := f.next(']'); !ok {
 			return false

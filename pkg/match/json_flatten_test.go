@@ -554,3 +554,29 @@ func TestJSONDescendLinear(t *testing.T) {
 	}
 	walk(ps.root(), 0)
 }
+
+// TestJSONWantSkipRest: once every wanted name under an object or array is found, the rest of
+// it is skipped by counting brackets; what follows it is still read.
+func TestJSONWantSkipRest(t *testing.T) {
+	var f jsonFields
+	for _, c := range []struct {
+		msg   string
+		names []string
+		want  string // name=value pairs in document order; "" when parse fails
+	}{
+		{`{"a":{"b":1,"c":{"x":"}\"]"},"d":[1,[2]]},"e":2}`, []string{"a.b", "e"}, "a.b=1 e=2"},
+		{`{"l":[1,[2,"]"],{"q":"}"}],"z":4}`, []string{"l.0", "z"}, "l.0=1 z=4"},
+		{`{"a":{"b":1,"b":2},"a":{"b":3},"e":5}`, []string{"a.b", "e"}, "a.b=1 e=5"},
+		{`{"a":{"b":{"c":1,"d":2},"x":[{"y":"]"}]},"e":{"f":6}}`, []string{"a.b.c", "e.f"}, "a.b.c=1 e.f=6"},
+		{`{"a":{"b":1,"c":"x`, []string{"a.b", "e"}, ""},                  // truncated inside the skipped rest
+		{`{"a":{"b":1,"c":[[[`, []string{"a.b", "e"}, ""},                 // never closed
+		{`{"a":{"b":1,"c":{]},"e":2}`, []string{"a.b", "e"}, "a.b=1 e=2"}, // unchecked, like any skipped subtree
+	} {
+		ok := f.parse([]byte(c.msg), newJSONPathSet(c.names))
+		var got []string
+		f.each(func(name string, v Value) { got = append(got, name+"="+v.Render()) })
+		if g := strings.Join(got, " "); !ok && c.want != "" || ok && g != c.want {
+			t.Errorf("%s: ok=%v %q, want %q", c.msg, ok, g, c.want)
+		}
+	}
+}
