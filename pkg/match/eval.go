@@ -74,6 +74,16 @@ func (r *rowState) args(n int) []Value {
 	return s
 }
 
+// isSystemField reports whether name is one of the @ fields the input framing provides
+// (systemField answers them, whatever the record): never read from the message's JSON.
+func isSystemField(name string) bool {
+	switch name {
+	case "@timestamp", "@message", "@logStream", "@log", "@logGroup", "@ptr", "@ingestionTime":
+		return true
+	}
+	return false
+}
+
 // systemField returns the value of an @ field the input provides, and whether name is one.
 func (r *rowState) systemField(name string) (Value, bool) {
 	if len(name) < 2 || name[0] != '@' {

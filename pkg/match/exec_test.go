@@ -238,3 +238,37 @@ func TestExecLikeStreamMemo(t *testing.T) {
 		}
 	}
 }
+
+// TestWantSetWithoutSystemFields: the fields the framing answers are not looked for in the
+// JSON, so a query that filters on @logStream still stops reading a message at its last
+// wanted name (with @logStream in the want set, every message was read to its end).
+func TestWantSetWithoutSystemFields(t *testing.T) {
+	q, err := Compile(`filter @logStream like /^kube-apiserver-audit/ and @log like /x/ and ispresent(@message)
+		| fields @timestamp, @ptr, @ingestionTime, @logGroup | stats count(*) by kind`, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(q.want.names, ","); got != "kind" {
+		t.Fatalf("want set %q, want only kind", got)
+	}
+	var f jsonFields
+	msg := []byte(`{"kind":"Event","user":{"username":"u"},"annotations":{"a":"b"}}`)
+	if !f.parse(msg, q.want) || !f.done {
+		t.Fatalf("parse did not stop after kind (done=%v)", f.done)
+	}
+	// Every name isSystemField lists is answered by systemField, even without a record.
+	r := &rowState{p: q}
+	for _, n := range []string{"@timestamp", "@message", "@logStream", "@log", "@logGroup", "@ptr", "@ingestionTime"} {
+		if !isSystemField(n) {
+			t.Errorf("%s is not a system field", n)
+		}
+		if _, ok := r.systemField(n); !ok {
+			t.Errorf("systemField does not answer %s", n)
+		}
+	}
+	for _, n := range []string{"@x", "@@logStream", "logStream", "@requestId"} {
+		if _, ok := r.systemField(n); ok || isSystemField(n) {
+			t.Errorf("%s taken for a system field", n)
+		}
+	}
+}

@@ -23,9 +23,7 @@ func (p *Query) Explain() string {
 	fmt.Fprintf(&b, "columns: %s\n", strings.Join(p.cols, ", "))
 	names := make([]string, 0, len(p.wantNames))
 	for n := range p.wantNames {
-		// System fields come from the input framing, not from the message's JSON.
-		switch n {
-		case "@timestamp", "@message", "@logStream", "@log", "@logGroup", "@ptr", "@ingestionTime":
+		if isSystemField(n) {
 			continue
 		}
 		if p.underDefined(n) {

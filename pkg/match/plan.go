@@ -150,7 +150,12 @@ func compileSyntax(q *syntax.Query, opts Options) (*Query, error) {
 	}
 	names := make([]string, 0, len(p.wantNames))
 	for n := range p.wantNames {
-		names = append(names, n)
+		// A system field is always answered by the framing (rowState.systemField), never
+		// looked up in the JSON; in the want set it could never be found, and the scan of
+		// every message would go on to its end instead of stopping at the last wanted name.
+		if !isSystemField(n) {
+			names = append(names, n)
+		}
 	}
 	sort.Strings(names)
 	p.want = newJSONPathSet(names)
