@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync/atomic"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -85,16 +86,19 @@ func (w *worker) close() {
 // that a damaged stream is reported once and the same way whoever met it first.
 type countReader struct {
 	r   io.Reader
-	n   int64
+	n   int64 // atomic: with --decompressor, a goroutine feeding the child process reads comp
 	err error
 }
+
+// count is the number of bytes read so far; safe while another goroutine reads.
+func (c *countReader) count() int64 { return atomic.LoadInt64(&c.n) }
 
 func (c *countReader) Read(p []byte) (int, error) {
 	if c.err != nil {
 		return 0, c.err
 	}
 	n, err := c.r.Read(p)
-	c.n += int64(n)
+	atomic.AddInt64(&c.n, int64(n))
 	if err != nil && err != io.EOF {
 		c.err = err
 	}
@@ -137,7 +141,7 @@ func (w *worker) scanFile(i int) error {
 	w.comp.r = src
 
 	if err := w.open(); err != nil {
-		w.errs = append(w.errs, &InputError{Path: f.Path, Offset: 0, CompressedOffset: w.comp.n, Line: 1,
+		w.errs = append(w.errs, &InputError{Path: f.Path, Offset: 0, CompressedOffset: w.comp.count(), Line: 1,
 			Err: fmt.Errorf("%w: %s header: %w", ErrTruncated, w.compressed, err)})
 		return w.emit(true)
 	}
@@ -153,7 +157,7 @@ func (w *worker) scanFile(i int) error {
 	// The file's stream is every record's stream only once the framing is known not to carry
 	// its own, so the decision waits for format detection (one peeked block).
 	if keep := w.s.opts.KeepStream; keep != nil && !keep(f.Stream) {
-		w.batch = Batch{File: f, Last: true, Skipped: true, CompressedBytes: w.comp.n}
+		w.batch = Batch{File: f, Last: true, Skipped: true, CompressedBytes: w.comp.count()}
 		return w.s.deliver(w.id, &w.batch)
 	}
 	return w.frameLines()
@@ -313,11 +317,11 @@ func (w *worker) emit(last bool) error {
 		Records:         w.recs,
 		Errs:            w.errs,
 		Last:            last,
-		CompressedBytes: w.comp.n - w.sentComp,
-		RawBytes:        w.raw.n - w.sentRaw,
+		CompressedBytes: w.comp.count() - w.sentComp,
+		RawBytes:        w.raw.count() - w.sentRaw,
 	}
 	w.seq++
-	w.sentComp, w.sentRaw = w.comp.n, w.raw.n
+	w.sentComp, w.sentRaw = w.comp.count(), w.raw.count()
 	err := w.s.deliver(w.id, &w.batch)
 	w.recs = w.recs[:0]
 	w.errs = nil // the callback may keep the errors; never reuse their slice
@@ -343,13 +347,13 @@ func (w *worker) add(r Record) error {
 
 // streamError is the error ending a file whose content could not be read to the end.
 func (w *worker) streamError(err error, line int64, partial int) *InputError {
-	e := &InputError{Path: w.file.Path, Offset: w.raw.n, CompressedOffset: -1, Line: line}
+	e := &InputError{Path: w.file.Path, Offset: w.raw.count(), CompressedOffset: -1, Line: line}
 	tail := ""
 	if partial > 0 {
 		tail = fmt.Sprintf(" (partial line of %d bytes not emitted)", partial)
 	}
 	if w.compressed != "" {
-		e.CompressedOffset = w.comp.n
+		e.CompressedOffset = w.comp.count()
 		e.Err = fmt.Errorf("%w: %s: %w%s", ErrTruncated, w.compressed, err, tail)
 	} else {
 		e.Err = fmt.Errorf("read: %w%s", err, tail)
