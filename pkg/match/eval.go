@@ -145,6 +145,30 @@ func (r *rowState) systemField(name string) (Value, bool) {
 
 // lookupInput resolves a name against the input record: system fields, then the message's
 // discovered JSON fields.
+// lookupInputAt is lookupInput for the name of field slot k (Query.fieldSlot): the position of
+// a wanted name in the want set is looked up once at compile time, not in a map per event.
+func (r *rowState) lookupInputAt(name string, k int) Value {
+	if k >= len(r.p.fieldWant) || len(name) > 0 && name[0] == '@' {
+		return r.lookupInput(name)
+	}
+	if r.rec == nil {
+		return Value{}
+	}
+	js, ok := r.json()
+	if !ok || js.want != r.p.want {
+		if ok {
+			v, _ := js.get(name)
+			return v
+		}
+		return Value{}
+	}
+	i := r.p.fieldWant[k]
+	if i < 0 || js.slot[i] < 0 {
+		return Value{}
+	}
+	return js.fields[js.slot[i]].v
+}
+
 func (r *rowState) lookupInput(name string) Value {
 	if v, ok := r.systemField(name); ok {
 		return v
@@ -281,18 +305,20 @@ func (c *compiler) plainField(name string) evalFn {
 		if !c.sc.input {
 			return func(r *rowState) Value { return r.vars[i] }
 		}
+		k := c.p.fieldSlot(name)
 		return func(r *rowState) Value {
 			if r.set[i] {
 				return r.vars[i]
 			}
-			return r.lookupInput(name)
+			return r.lookupInputAt(name, k)
 		}
 	}
 	if !c.sc.input {
 		return func(*rowState) Value { return Value{} }
 	}
 	c.p.wantName(name)
-	return func(r *rowState) Value { return r.lookupInput(name) }
+	k := c.p.fieldSlot(name)
+	return func(r *rowState) Value { return r.lookupInputAt(name, k) }
 }
 
 func not3(v Value) Value {

@@ -39,6 +39,10 @@ type Query struct {
 	wantNames map[string]bool
 	want      *jsonPathSet
 	likeMemos int // like tests on the stream name that remember their last answer (rowState.likeMemo)
+	// fieldNames are the input field names compiled into lookups, by slot (fieldSlot), and
+	// fieldWant their positions in want.names (-1: not wanted), filled once want is built.
+	fieldNames []string
+	fieldWant  []int32
 
 	rowScope *scope
 	rowOps   []rowOp
@@ -159,7 +163,20 @@ func compileSyntax(q *syntax.Query, opts Options) (*Query, error) {
 	}
 	sort.Strings(names)
 	p.want = newJSONPathSet(names)
+	p.fieldWant = make([]int32, len(p.fieldNames))
+	for k, n := range p.fieldNames {
+		p.fieldWant[k] = -1
+		if i, ok := p.want.index[n]; ok {
+			p.fieldWant[k] = int32(i)
+		}
+	}
 	return p, nil
+}
+
+// fieldSlot returns the slot of an input field lookup (see fieldNames).
+func (p *Query) fieldSlot(name string) int {
+	p.fieldNames = append(p.fieldNames, name)
+	return len(p.fieldNames) - 1
 }
 
 func (p *Query) plan() error {
