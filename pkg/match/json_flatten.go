@@ -490,29 +490,42 @@ func (f *jsonFields) allFound(n jsonNode) bool {
 // skipRest passes over the rest of the object or array whose members f.pos is among (after a
 // value), through its closing bracket, by counting brackets as skipFast does.
 func (f *jsonFields) skipRest(depth int) bool {
-	b := f.msg
-	i, d := f.pos, 1
+	end := jsonCloseAt(f.msg, f.pos, 1, depth-1, len(f.msg))
+	if end < 0 {
+		return false
+	}
+	f.pos = end
+	return true
+}
+
+// jsonCloseAt returns the index just past the bracket that closes the d containers open before
+// b[i] (d = 0 when b[i] opens the first one), found by counting brackets and jumping over
+// strings; -1 when they are not closed or nest deeper than jsonMaxDepth (base is the depth
+// outside them), -2 when they are still open after b[stop].
+func jsonCloseAt(b []byte, i, d, base, stop int) int {
 	for {
+		if i > stop {
+			return -2
+		}
 		for i < len(b) && !jsonSkipStop[b[i]] {
 			i++
 		}
 		if i >= len(b) {
-			return false
+			return -1
 		}
 		switch b[i] {
 		case '"':
 			if i = jsonSkipString(b, i+1); i < 0 {
-				return false
+				return -1
 			}
 			continue
 		case '{', '[':
-			if d++; depth+d-1 > jsonMaxDepth {
-				return false
+			if d++; base+d > jsonMaxDepth {
+				return -1
 			}
 		default: // '}', ']'
 			if d--; d == 0 {
-				f.pos = i + 1
-				return true
+				return i + 1
 			}
 		}
 		i++
@@ -1010,46 +1023,21 @@ func (s *jsonScan) skipFast(depth int) bool {
 	}
 	// Small containers are skipped here; one still open after jsonSonicSkipMin bytes is
 	// handed to sonic from its start (see jsonSonicSkip).
-	start, handOff := i, i+jsonSonicSkipMin
+	stop := i + jsonSonicSkipMin
 	if !jsonUseSonic {
-		handOff = len(b)
+		stop = len(b)
 	}
-	d := 0
-	for {
-		if i > handOff {
-			if end := jsonSonicSkip(b, start); end > 0 {
-				s.pos = end
-				return true
-			}
-			handOff = len(b) // sonic refused: finish by hand
+	end := jsonCloseAt(b, i, 0, depth, stop)
+	if end == -2 {
+		if end = jsonSonicSkip(b, i); end <= 0 {
+			end = jsonCloseAt(b, i, 0, depth, len(b)) // sonic refused: by hand
 		}
-		for i < len(b) && !jsonSkipStop[b[i]] {
-			i++
-		}
-		if i >= len(b) {
-			return false
-		}
-		switch b[i] {
-		case '"':
-			i = jsonSkipString(b, i+1)
-			if i < 0 {
-				return false
-			}
-			continue
-		case '{', '[':
-			d++
-			if depth+d > jsonMaxDepth {
-				return false
-			}
-		default: // '}', ']'
-			d--
-			if d == 0 {
-				s.pos = i + 1
-				return true
-			}
-		}
-		i++
 	}
+	if end < 0 {
+		return false
+	}
+	s.pos = end
+	return true
 }
 
 // jsonSkipString returns the index after the closing quote of the string whose contents start
