@@ -2,7 +2,10 @@
 // pkg/export (the writers) both do it, so that a value prints the same whichever encodes it.
 package jsonstr
 
-import "unicode/utf8"
+import (
+	"encoding/binary"
+	"unicode/utf8"
+)
 
 const hexDigits = "0123456789abcdef"
 
@@ -13,6 +16,14 @@ func Append(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Eight plain ASCII bytes at a time (no control, quote, backslash or non-ASCII byte):
+		// most values written are names, paths and codes that need no escaping at all.
+		for i+8 <= len(s) && plain8(binary.LittleEndian.Uint64([]byte(s[i:i+8]))) {
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {
@@ -59,4 +70,14 @@ func Append(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// plain8 reports whether the eight bytes of x are all ASCII, not controls, and neither '"' nor
+// '\\'. A byte's high bit in each mask marks a match; bytes >= 0x80 are kept out of the
+// subtractions by ^x, so no borrow crosses into a byte that does not match (none can: the
+// answer only asks whether any bit is set).
+func plain8(x uint64) bool {
+	const ones, hi = 0x0101010101010101, 0x8080808080808080
+	q, b := x^0x2222222222222222, x^0x5c5c5c5c5c5c5c5c
+	return (x|(x-0x2020202020202020)|(q-ones)&^q|(b-ones)&^b)&hi == 0
 }
