@@ -272,3 +272,28 @@ func TestWantSetWithoutSystemFields(t *testing.T) {
 		}
 	}
 }
+
+// TestBinFixedPeriodFast: bin() with a fixed-unit period is computed without the general call;
+// it must equal datefloor(@timestamp, p) for every period and timestamp, calendar units and
+// periods too long to bucket included.
+func TestBinFixedPeriodFast(t *testing.T) {
+	var events []string
+	for _, sec := range []int64{0, 1, 59, 299, 300, 86399, 86400, 1628640000, 1628640299, -1, -301, -86401, 253402300799} {
+		events = append(events, fmt.Sprintf(`%d s {"x":1}`, sec))
+	}
+	for _, p := range []string{"1ms", "7s", "5m", "3h", "2d", "1w", "3w", "1mo", "1q", "1y", "2000000000000d"} {
+		c, err := runQuery(t, `fields bin(`+p+`) as a, datefloor(@timestamp, `+p+`) as b`, events, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(c.lines) != len(events) {
+			t.Fatalf("%s: %d rows", p, len(c.lines))
+		}
+		for _, l := range c.lines {
+			a, b, _ := strings.Cut(strings.TrimPrefix(l, "a="), " b=")
+			if a != b {
+				t.Errorf("bin(%s) = %q, datefloor = %q", p, a, b)
+			}
+		}
+	}
+}

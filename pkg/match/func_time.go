@@ -87,15 +87,9 @@ func dateRound(ts, p Value, ceil bool) Value {
 	if !ok || p.Kind != Period || p.Num < 1 || p.Num > 1<<40 {
 		return absentValue
 	}
-	n := capPeriod(int64(p.Num), p.Str)
-	if unit, ok := periodUnitMs[p.Str]; ok {
-		if n > math.MaxInt64/4/unit {
+	if size, off, fixed, ok := fixedPeriod(p); fixed {
+		if !ok {
 			return absentValue
-		}
-		size := n * unit
-		off := int64(0)
-		if p.Str == "w" {
-			off = weekEpochMs
 		}
 		f := floorDiv(ms-off, size)*size + off
 		if ceil && f != ms {
@@ -103,6 +97,7 @@ func dateRound(ts, p Value, ceil bool) Value {
 		}
 		return TimeMs(f)
 	}
+	n := capPeriod(int64(p.Num), p.Str)
 	k, ok := periodUnitMonths[p.Str]
 	if !ok {
 		return absentValue
@@ -119,6 +114,27 @@ func dateRound(ts, p Value, ceil bool) Value {
 		f = monthStartMs(fm + k)
 	}
 	return TimeMs(f)
+}
+
+// fixedPeriod returns the length in ms and the epoch offset of the buckets of a period in a
+// fixed unit (ms s m h d w) for dateRound; fixed is false for calendar units (mo q y) and bad
+// periods, ok false for a fixed period too long to bucket (dateRound's result is then Absent).
+func fixedPeriod(p Value) (size, off int64, fixed, ok bool) {
+	if p.Kind != Period || p.Num < 1 || p.Num > 1<<40 {
+		return 0, 0, false, false
+	}
+	unit, fixed := periodUnitMs[p.Str]
+	if !fixed {
+		return 0, 0, false, false
+	}
+	n := capPeriod(int64(p.Num), p.Str)
+	if n > math.MaxInt64/4/unit {
+		return 0, 0, true, false
+	}
+	if p.Str == "w" {
+		off = weekEpochMs
+	}
+	return n * unit, off, true, true
 }
 
 // monthStartMs is the epoch ms of the first instant of month m (months since January of
