@@ -1,10 +1,12 @@
 // Command decompress is the decompress-only baseline of bench/run.sh: it reads every .gz file
 // under the given directories with N goroutines (one file at a time each, as auditgrep -j N
-// does), decompresses it with github.com/klauspost/compress/gzip (the library auditgrep uses),
-// discards the output and prints the uncompressed byte count. No line splitting, no parsing:
-// the floor that any query over the same files can reach with the same worker count.
+// does), decompresses it with github.com/klauspost/compress/gzip (the library the project's
+// design names), discards the output and prints the uncompressed byte count. No line
+// splitting, no parsing: the floor that any query over the same files can reach with the same
+// worker count. -impl auditgrep decompresses with auditgrep's own decoder (internal/inflate)
+// instead, to compare the two.
 //
-//	go run ./bench/decompress [-j N] DIR...
+//	go run ./bench/decompress [-j N] [-impl klauspost|auditgrep] DIR...
 package main
 
 import (
@@ -21,12 +23,23 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/auditgrep/auditgrep/internal/inflate"
 	"github.com/klauspost/compress/gzip"
 )
 
 func main() {
 	jobs := flag.Int("j", runtime.GOMAXPROCS(0), "files decompressed at once")
+	impl := flag.String("impl", "klauspost", "gzip decoder: klauspost or auditgrep")
 	flag.Parse()
+	switch *impl {
+	case "klauspost":
+		newReader = func() gzipReader { return new(gzip.Reader) }
+	case "auditgrep":
+		newReader = func() gzipReader { return new(inflate.Reader) }
+	default:
+		fmt.Fprintln(os.Stderr, "decompress: -impl is klauspost or auditgrep")
+		os.Exit(2)
+	}
 	if flag.NArg() == 0 {
 		fmt.Fprintln(os.Stderr, "usage: decompress [-j N] DIR...")
 		os.Exit(2)
@@ -64,10 +77,10 @@ func decompressAll(files []string, workers int) (int64, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var zr gzip.Reader
+			zr := newReader()
 			buf := make([]byte, 1<<20)
 			for p := range ch {
-				n, err := decompress(&zr, p, buf)
+				n, err := decompress(zr, p, buf)
 				total.Add(n)
 				if err != nil {
 					mu.Lock()
@@ -87,8 +100,16 @@ func decompressAll(files []string, workers int) (int64, error) {
 	return total.Load(), firstErr
 }
 
+// gzipReader is what both decoders offer; both read every member of a multi-member file.
+type gzipReader interface {
+	Reset(io.Reader) error
+	Read([]byte) (int, error)
+}
+
+var newReader func() gzipReader
+
 // decompress reads the whole (possibly multi-member) gzip file p into buf and throws it away.
-func decompress(zr *gzip.Reader, p string, buf []byte) (int64, error) {
+func decompress(zr gzipReader, p string, buf []byte) (int64, error) {
 	f, err := os.Open(p)
 	if err != nil {
 		return 0, err

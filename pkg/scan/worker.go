@@ -9,7 +9,7 @@ import (
 	"os"
 	"sync/atomic"
 
-	"github.com/klauspost/compress/gzip"
+	"github.com/auditgrep/auditgrep/internal/inflate"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -35,7 +35,7 @@ type worker struct {
 	s  *scanner
 
 	br1, br2, br3 *bufio.Reader
-	gz1, gz2      *gzip.Reader
+	gz1, gz2      *inflate.Reader
 	zd            *zstd.Decoder
 	// ext is the running external decompressor (Options.GzipCommand) of the current file.
 	ext *extGzip
@@ -210,12 +210,11 @@ func (w *worker) open() error {
 	case isGzip(magic):
 		w.compressed = "gzip"
 		if w.gz1 == nil {
-			w.gz1 = new(gzip.Reader)
+			w.gz1 = new(inflate.Reader)
 		}
 		if err := w.gz1.Reset(w.br1); err != nil {
 			return err
 		}
-		w.gz1.Multistream(true)
 		w.br2.Reset(w.gz1)
 		var err error
 		if content, err = w.innerGzip(); err != nil {
@@ -283,12 +282,11 @@ func (w *worker) innerGzip() (*bufio.Reader, error) {
 		return w.br2, nil
 	}
 	if w.gz2 == nil {
-		w.gz2 = new(gzip.Reader)
+		w.gz2 = new(inflate.Reader)
 	}
 	if err := w.gz2.Reset(w.br2); err != nil {
 		return nil, err
 	}
-	w.gz2.Multistream(true)
 	w.br3.Reset(w.gz2)
 	return w.br3, nil
 }
