@@ -19,8 +19,10 @@ import (
 	"compress/flate"
 	"compress/gzip"
 	"encoding/binary"
+	"errors"
 	"hash/crc32"
 	"io"
+	"math/bits"
 	"unsafe"
 )
 
@@ -67,36 +69,43 @@ var distExtra = [30]uint8{0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 
 // clOrder is the order of the code-length code lengths in a dynamic block header.
 var clOrder = [19]uint8{16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15}
 
-func litEntry(sym int) uint32 {
-	switch {
-	case sym < 256:
-		return uint32(sym)<<16 | fLiteral
-	case sym == 256:
-		return fEOB
-	case sym < 286:
-		i := sym - 257
-		return uint32(lengthBase[i])<<16 | uint32(lengthExtra[i])<<extraShft
+// litEntries, distEntries and clEntries are the table entries of each symbol, without the code
+// length.
+var litEntries, distEntries, clEntries = func() (lit [288]uint32, dist [32]uint32, cl [19]uint32) {
+	for sym := range lit {
+		switch {
+		case sym < 256:
+			lit[sym] = uint32(sym)<<16 | fLiteral
+		case sym == 256:
+			lit[sym] = fEOB
+		case sym < 286:
+			i := sym - 257
+			lit[sym] = uint32(lengthBase[i])<<16 | uint32(lengthExtra[i])<<extraShft
+		default:
+			lit[sym] = fInvalid // 286 and 287 have fixed codes but no meaning
+		}
 	}
-	return fInvalid // 286 and 287 have fixed codes but no meaning
-}
-
-func distEntry(sym int) uint32 {
-	if sym < 30 {
-		return uint32(distBase[sym])<<16 | uint32(distExtra[sym])<<extraShft
+	for sym := range dist {
+		dist[sym] = fInvalid
+		if sym < 30 {
+			dist[sym] = uint32(distBase[sym])<<16 | uint32(distExtra[sym])<<extraShft
+		}
 	}
-	return fInvalid
-}
-
-func clEntry(sym int) uint32 { return uint32(sym) << 16 }
+	for sym := range cl {
+		cl[sym] = uint32(sym) << 16
+	}
+	return
+}()
 
 // buildTable fills table with the canonical Huffman code of lens (RFC 1951 3.2.2), indexed by
-// the next bits of the stream (least significant first). It reports false when the code is
-// over-subscribed, or incomplete other than a single one-bit code, the codes the standard
-// library refuses; an empty code is accepted and every lookup in it is invalid.
-func buildTable(table []uint32, lens []uint8, bits uint, entry func(int) uint32) bool {
+// the next bits of the stream (least significant first); entries[sym] is the entry of a symbol.
+// It reports false when the code is over-subscribed, or incomplete other than a single one-bit
+// code, the codes the standard library refuses; an empty code is accepted and every lookup in
+// it is invalid.
+func buildTable(table []uint32, lens []uint8, bits uint, entries []uint32) bool {
 	var count [16]int
 	for _, l := range lens {
-		count[l]++
+		count[l&15]++
 	}
 	count[0] = 0
 	left, maxLen := 1, 0
@@ -110,14 +119,17 @@ func buildTable(table []uint32, lens []uint8, bits uint, entry func(int) uint32)
 		}
 	}
 	primary := table[:1<<bits]
-	for i := range primary {
-		primary[i] = fInvalid
-	}
-	if maxLen == 0 {
-		return true
-	}
-	if left > 0 && !(maxLen == 1 && count[1] == 1) {
-		return false
+	if left > 0 {
+		// Only an empty code or a single one-bit code leaves entries unfilled.
+		if maxLen > 1 || count[1] > 1 {
+			return false
+		}
+		for i := range primary {
+			primary[i] = fInvalid
+		}
+		if maxLen == 0 {
+			return true
+		}
 	}
 	var next [16]int
 	code := 0
@@ -125,61 +137,59 @@ func buildTable(table []uint32, lens []uint8, bits uint, entry func(int) uint32)
 		code = (code + count[l-1]) << 1
 		next[l] = code
 	}
-	// Subtable sizes: the longest code under each primary prefix.
-	var subBits [1 << litBits]uint8
-	sub := subBits[:1<<bits]
+	free := 1 << bits
 	if maxLen > int(bits) {
+		// One subtable per primary prefix of the codes longer than bits, as large as the
+		// longest code under that prefix needs. A complete code fills every entry.
+		var sub [1 << litBits]uint8
+		var prefixes [288]uint16
+		np := 0
 		n := next
 		for _, l := range lens {
-			if int(l) > int(bits) {
-				p := reverse(n[l], int(l)) & (1<<bits - 1)
+			if uint(l) > bits {
+				p := reverse(n[l], uint(l)) & (1<<bits - 1)
 				n[l]++
+				if sub[p] == 0 {
+					prefixes[np] = uint16(p)
+					np++
+				}
 				sub[p] = max(sub[p], l-uint8(bits))
 			}
 		}
-	}
-	free := 1 << bits
-	for sym, l := range lens {
-		if l == 0 {
-			continue
-		}
-		r := reverse(next[l], int(l))
-		next[l]++
-		e := entry(sym)
-		if int(l) <= int(bits) {
-			for i := r; i < 1<<bits; i += 1 << l {
-				primary[i] = e | uint32(l)
-			}
-			continue
-		}
-		p := r & (1<<bits - 1)
-		sb := uint(sub[p])
-		if primary[p]&fSub == 0 {
+		for _, p := range prefixes[:np] {
+			sb := uint(sub[p])
 			if free+1<<sb > len(table) {
 				return false // cannot happen for a complete code; be safe
 			}
 			primary[p] = uint32(free)<<16 | uint32(sb)<<extraShft | fSub
-			for i := free; i < free+1<<sb; i++ {
-				table[i] = fInvalid
-			}
 			free += 1 << sb
 		}
-		start := int(primary[p] >> 16)
+	}
+	for sym, l := range lens {
+		if l == 0 {
+			continue
+		}
+		r := reverse(next[l], uint(l))
+		next[l]++
+		e := entries[sym] | uint32(l)
+		if uint(l) <= bits {
+			for i := r; i < 1<<bits; i += 1 << l {
+				primary[i] = e
+			}
+			continue
+		}
+		ptr := primary[r&(1<<bits-1)]
+		start, sb := int(ptr>>16), uint(ptr>>extraShft&31)
 		for i := r >> bits; i < 1<<sb; i += 1 << (uint(l) - bits) {
-			table[start+i] = e | uint32(l)
+			table[start+i] = e
 		}
 	}
 	return true
 }
 
 // reverse returns the low n bits of code in reverse order.
-func reverse(code, n int) int {
-	r := 0
-	for range n {
-		r = r<<1 | code&1
-		code >>= 1
-	}
-	return r
+func reverse(code int, n uint) int {
+	return int(bits.Reverse16(uint16(code)) >> (16 - n))
 }
 
 var fixedLit, fixedDist = func() (lit [litTableSize]uint32, dist [distTableSize]uint32) {
@@ -200,7 +210,7 @@ var fixedLit, fixedDist = func() (lit [litTableSize]uint32, dist [distTableSize]
 	for i := range d {
 		d[i] = 5
 	}
-	if !buildTable(lit[:], l[:], litBits, litEntry) || !buildTable(dist[:], d[:], distBits, distEntry) {
+	if !buildTable(lit[:], l[:], litBits, litEntries[:]) || !buildTable(dist[:], d[:], distBits, distEntries[:]) {
 		panic("inflate: fixed tables")
 	}
 	return
@@ -534,7 +544,7 @@ func (z *Reader) dynamic() error {
 		cl[clOrder[i]] = uint8(v)
 	}
 	var clTable [1 << clBits]uint32
-	if !buildTable(clTable[:], cl[:], clBits, clEntry) {
+	if !buildTable(clTable[:], cl[:], clBits, clEntries[:]) {
 		return z.corrupt()
 	}
 	var lens [286 + 30]uint8
@@ -604,7 +614,7 @@ func (z *Reader) dynamic() error {
 	if lens[256] == 0 {
 		return z.corrupt() // a block that cannot end
 	}
-	if !buildTable(z.lit[:], lens[:nlit], litBits, litEntry) || !buildTable(z.dist[:], lens[nlit:n], distBits, distEntry) {
+	if !buildTable(z.lit[:], lens[:nlit], litBits, litEntries[:]) || !buildTable(z.dist[:], lens[nlit:n], distBits, distEntries[:]) {
 		return z.corrupt()
 	}
 	return nil
@@ -632,29 +642,27 @@ func (z *Reader) stored(limit int) error {
 // limit. The loop keeps the stream state in locals; every exit stores it back.
 func (z *Reader) huffman(limit int) error {
 	lit, dist := z.lit0, z.dst0
-	in, out := z.in, z.out
+	in := z.in
 	bitbuf, bitsleft, ip, op := z.bitbuf, z.bitsleft, z.ip, z.op
-	outp := unsafe.Pointer(unsafe.SliceData(out))
+	iend, base := z.iend, z.base
+	// out[op] below limit+2 is in the buffer (outSlack), so writes go through a pointer
+	// without bounds checks.
+	outp := unsafe.Pointer(unsafe.SliceData(z.out))
 	var err error
-	for {
-		if op >= limit {
-			break
+	for op < limit {
+		if ip+8 > iend && !z.eof {
+			z.bitbuf, z.bitsleft, z.ip, z.op = bitbuf, bitsleft, ip, op
+			z.more()
+			bitbuf, bitsleft, ip, iend = z.bitbuf, z.bitsleft, z.ip, z.iend
+			continue
 		}
-		if ip+8 > z.iend {
-			if !z.eof {
-				z.bitbuf, z.bitsleft, z.ip, z.op = bitbuf, bitsleft, ip, op
-				z.more()
-				bitbuf, bitsleft, ip = z.bitbuf, z.bitsleft, z.ip
-				continue
-			}
-			// At the end of the input the load reads the zero padding; the check after the
-			// symbol refuses one that needed bits past the real end.
-		}
+		// At the end of the input the load reads the zero padding after it. A refill leaves
+		// at least 56 bits, more than a symbol takes (48); before a symbol is written, it is
+		// refused if it used bits of the padding (ip > iend only at the end of the input).
 		bitbuf |= binary.LittleEndian.Uint64(in[ip:]) << bitsleft
 		ip += int((63 - bitsleft) >> 3)
 		bitsleft |= 56
 
-		symStart := op
 		e := lit[bitbuf&(1<<litBits-1)]
 		if e&fSub != 0 {
 			e = lit[int(e>>16)+int(bitbuf>>litBits&(1<<(e>>extraShft&31)-1))]
@@ -663,62 +671,79 @@ func (z *Reader) huffman(limit int) error {
 		bitbuf >>= n
 		bitsleft -= n
 		if e&fLiteral != 0 {
-			out[op] = byte(e >> 16)
+			if ip > iend && uint64(ip)*8-uint64(bitsleft) > uint64(iend)*8 {
+				err = errShort
+				break
+			}
+			*(*byte)(unsafe.Add(outp, op)) = byte(e >> 16)
 			op++
-		} else if e&(fEOB|fInvalid) != 0 {
-			if e&fInvalid != 0 {
+			// A second literal fits in the bits left (at least 41; a primary entry is at
+			// most 11 bits).
+			e = lit[bitbuf&(1<<litBits-1)]
+			if e&(fLiteral|fSub) == fLiteral {
+				n := uint(e & 31)
+				bitbuf >>= n
+				bitsleft -= n
+				if ip > iend && uint64(ip)*8-uint64(bitsleft) > uint64(iend)*8 {
+					err = errShort
+					break
+				}
+				*(*byte)(unsafe.Add(outp, op)) = byte(e >> 16)
+				op++
+			}
+			continue
+		}
+		if e&(fEOB|fInvalid) != 0 {
+			switch {
+			case e&fInvalid != 0 && ip > iend:
+				err = errShort // not a code, but the bits looked at run into the padding
+			case e&fInvalid != 0:
 				err = errCorrupt
-			} else {
+			case ip > iend && uint64(ip)*8-uint64(bitsleft) > uint64(iend)*8:
+				err = errShort
+			default:
 				z.state = stBlock
-			}
-		} else {
-			x := uint(e >> extraShft & 31)
-			length := int(e>>16) + int(bitbuf&(1<<x-1))
-			bitbuf >>= x
-			bitsleft -= x
-			d := dist[bitbuf&(1<<distBits-1)]
-			if d&fSub != 0 {
-				d = dist[int(d>>16)+int(bitbuf>>distBits&(1<<(d>>extraShft&31)-1))]
-			}
-			n := uint(d & 31)
-			bitbuf >>= n
-			bitsleft -= n
-			x = uint(d >> extraShft & 31)
-			dd := int(d>>16) + int(bitbuf&(1<<x-1))
-			bitbuf >>= x
-			bitsleft -= x
-			if d&fInvalid != 0 || dd > op-z.base {
-				err = errCorrupt
-			} else {
-				copyMatch(outp, op, op-dd, length)
-				op += length
-			}
-		}
-		// A refill leaves at least 56 bits, more than a symbol takes (48), but at the end of
-		// the input some of them are the zero padding: a symbol that used those is refused.
-		if ip > z.iend && uint64(ip)*8-uint64(bitsleft) > uint64(z.iend)*8 {
-			op = symStart
-			err = io.ErrUnexpectedEOF
-			if z.rerr != nil && z.rerr != io.EOF {
-				err = z.rerr
-			}
-		}
-		if err != nil || z.state != stHuffman {
-			if err == errCorrupt {
-				op = symStart
 			}
 			break
 		}
+		x := uint(e >> extraShft & 31)
+		length := int(e>>16) + int(bitbuf&(1<<x-1))
+		bitbuf >>= x
+		bitsleft -= x
+		d := dist[bitbuf&(1<<distBits-1)]
+		if d&fSub != 0 {
+			d = dist[int(d>>16)+int(bitbuf>>distBits&(1<<(d>>extraShft&31)-1))]
+		}
+		n = uint(d & 31)
+		bitbuf >>= n
+		bitsleft -= n
+		x = uint(d >> extraShft & 31)
+		dd := int(d>>16) + int(bitbuf&(1<<x-1))
+		bitbuf >>= x
+		bitsleft -= x
+		if ip > iend && (d&fInvalid != 0 || uint64(ip)*8-uint64(bitsleft) > uint64(iend)*8) {
+			err = errShort
+			break
+		}
+		if d&fInvalid != 0 || dd > op-base {
+			err = errCorrupt
+			break
+		}
+		copyMatch(outp, op, op-dd, length)
+		op += length
 	}
 	z.bitbuf, z.bitsleft, z.ip, z.op = bitbuf, bitsleft, ip, op
-	if err == errCorrupt {
+	switch err {
+	case errCorrupt:
 		return z.corrupt()
+	case errShort:
+		return z.inputEnd()
 	}
 	return err
 }
 
-// errCorrupt marks a corrupt symbol inside huffman, turned into a CorruptInputError on exit.
-var errCorrupt = flate.CorruptInputError(-1)
+// errCorrupt and errShort mark a corrupt symbol and one cut short inside huffman.
+var errCorrupt, errShort = errors.New("corrupt"), errors.New("short")
 
 // copyMatch copies length bytes from out[src:] to out[dst:] (src < dst, overlapping forward as
 // DEFLATE means it). It may write up to 15 bytes past dst+length, which outSlack leaves room for.

@@ -253,6 +253,8 @@ func FuzzRaw(f *testing.F) {
 func FuzzGzip(f *testing.F) {
 	f.Add(gz(f, auditLike(2000, 14), 6))
 	f.Add(append(gz(f, []byte("first"), 1), gz(f, []byte("second"), 9)...))
+	// Cut inside the comment of a second member's header: see quirk below.
+	f.Add([]byte("\x1f\x8b\b\x000000000\x05\x00\xfa\xfffirst\x030W\xeeq\x92\x05\x00\x00\x00\x1f\x8b\b00000000"))
 	var z Reader
 	f.Fuzz(func(t *testing.T, in []byte) {
 		var ref gzip.Reader
@@ -262,7 +264,11 @@ func FuzzGzip(f *testing.F) {
 			want, werr = io.ReadAll(&ref)
 		}
 		got, err := readAll(&z, bytes.NewReader(in))
-		if werr == nil && (err != nil || !bytes.Equal(got, want)) {
+		// The reference ends quietly when the input stops inside the name or comment of a
+		// later member's header (it returns the io.EOF of that read); this decoder reports
+		// the truncation.
+		quirk := err == io.ErrUnexpectedEOF && bytes.Equal(got, want) && bytes.LastIndex(in, []byte{0x1f, 0x8b}) > 0
+		if werr == nil && (err != nil && !quirk || !bytes.Equal(got, want)) {
 			t.Fatalf("reference reads %d bytes; got %d bytes, err %v", len(want), len(got), err)
 		}
 		if werr != nil && err == nil {
