@@ -729,8 +729,16 @@ func (z *Reader) huffman(limit int) error {
 			err = errCorrupt
 			break
 		}
-		copyMatch(outp, op, op-dd, length)
+		dst, src := op, op-dd
 		op += length
+		if dd >= 8 {
+			// The common case inline: eight bytes at a time, each read already written.
+			for ; dst < op; dst, src = dst+8, src+8 {
+				*(*uint64)(unsafe.Add(outp, dst)) = *(*uint64)(unsafe.Add(outp, src))
+			}
+			continue
+		}
+		copyMatch(outp, dst, src, length)
 	}
 	z.bitbuf, z.bitsleft, z.ip, z.op = bitbuf, bitsleft, ip, op
 	switch err {
