@@ -6,6 +6,7 @@ import (
 
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -166,7 +167,7 @@ func TestTableEscapesControlCharacters(t *testing.T) {
 
 // --decompressor igzip gives the same rows as the built-in decompressor.
 func TestDecompressorIgzip(t *testing.T) {
-	if _, err := gzipCommand("igzip"); err != nil {
+	if _, err := gzipCommand("igzip", 1); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatal(err)
 		}
@@ -178,6 +179,45 @@ func TestDecompressorIgzip(t *testing.T) {
 	ext, stderr, code2 := runCLI(t, "", "--format", "json", "--decompressor", "igzip", q, td)
 	if code1 != 0 || code2 != 0 || builtin != ext || builtin == "" {
 		t.Fatalf("exit %d/%d, %d vs %d bytes, stderr %q", code1, code2, len(builtin), len(ext), stderr)
+	}
+}
+
+// auto takes igzip only when the workers leave a core for its child processes; go never does,
+// and igzip always does (or fails when it is not on PATH).
+func TestDecompressorAuto(t *testing.T) {
+	dir := t.TempDir()
+	fake := filepath.Join(dir, "igzip")
+	if err := os.WriteFile(fake, []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir)
+	cpus := runtime.NumCPU()
+	for _, tc := range []struct {
+		choice  string
+		workers int
+		want    string
+	}{
+		{"go", 1, ""},
+		{"igzip", cpus, fake},
+		{"auto", cpus, ""},
+		{"auto", cpus + 4, ""},
+		{"auto", cpus - 1, fake}, // 0 when one CPU: GOMAXPROCS, no idle core
+	} {
+		want := tc.want
+		if tc.choice == "auto" && tc.workers == 0 && runtime.GOMAXPROCS(0) >= cpus {
+			want = ""
+		}
+		got, err := gzipCommand(tc.choice, tc.workers)
+		if err != nil || got != want {
+			t.Errorf("%s with %d workers: %q, %v; want %q", tc.choice, tc.workers, got, err, want)
+		}
+	}
+	t.Setenv("PATH", t.TempDir())
+	if _, err := gzipCommand("igzip", 1); err == nil || !strings.Contains(err.Error(), "apt-get install isal") {
+		t.Errorf("igzip missing: %v", err)
+	}
+	if got, err := gzipCommand("auto", 1); got != "" || err != nil {
+		t.Errorf("auto with igzip missing: %q, %v", got, err)
 	}
 }
 

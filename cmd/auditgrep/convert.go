@@ -57,7 +57,7 @@ func (c *convertCmd) run(e *env) int {
 			fmt.Fprintf(e.stderr, "auditgrep: %v\n", err)
 		},
 	}
-	if o.GzipCommand, err = gzipCommand(c.Decompressor); err != nil {
+	if o.GzipCommand, err = gzipCommand(c.Decompressor, jobs); err != nil {
 		return fail(err)
 	}
 	shard := ""

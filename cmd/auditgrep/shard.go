@@ -135,7 +135,7 @@ func (q *queryCmd) runShard(e *env, prog *match.Query, text string, paths []stri
 		},
 		Scan: scan.Options{MaxLineBytes: q.MaxLineBytes},
 	}
-	if ro.Scan.GzipCommand, err = gzipCommand(q.Decompressor); err != nil {
+	if ro.Scan.GzipCommand, err = gzipCommand(q.Decompressor, q.Jobs); err != nil {
 		return fail(err)
 	}
 	start := time.Now()
