@@ -13,7 +13,9 @@
 #
 # Each build's output of each query is checked once by bench/check first (exit 1 if wrong).
 # The table: median and minimum wall over the rounds, median CPU (user+sys), and each median
-# and minimum ÷ the decompress-only median and minimum.
+# and minimum ÷ the decompress-only median and minimum (klauspost gzip, the floor issue #12
+# names). A second floor, bench/decompress -impl auditgrep (auditgrep's own gzip decoder), is
+# timed in the same rounds and reported above the table.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -54,6 +56,7 @@ run() { # run NAME CMD...: one timed run, appended to $work/t.NAME
 for ((r = 1; r <= ROUNDS; r++)); do
 	echo "compare.sh: round $r of $ROUNDS (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
 	run decompress "$work/decompress" -j "$JOBS" "$DATA"
+	run inflate "$work/decompress" -impl auditgrep -j "$JOBS" "$DATA"
 	for q in $QUERIES; do
 		for b in before after; do
 			run "$q.$b" "$work/$b" query -j "$JOBS" --format json "${Q[$q]}" "$DATA"
@@ -66,10 +69,12 @@ stat() { # stat FILE: median wall, min wall, median CPU
 	awk '{print $2}' "$1" | sort -n | awk '{c[NR]=$1} END {print c[int((NR+1)/2)]}'
 }
 read -r dmed dmin dcpu < <(stat "$work/t.decompress")
+read -r imed imin icpu < <(stat "$work/t.inflate")
 echo "## auditgrep $BASE (before) and the working tree at $(git -C "$repo" rev-parse --short HEAD) (after), $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo
 echo "- data: $DATA; -j $JOBS; $ROUNDS interleaved rounds; machine: $(nproc) cores; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "- klauspost decompress-only: median $dmed s, min $dmin s, CPU $dcpu s; ratios are median ÷ median and min ÷ min"
+echo "- auditgrep's decoder, decompress-only (bench/decompress -impl auditgrep; the working tree): median $imed s, min $imin s, CPU $icpu s ($(awk -v a="$imed" -v b="$dmed" 'BEGIN {printf "%.2f", a/b}')× klauspost)"
 echo
 echo "| query | before: wall median (min) s | CPU s | ÷ decompress | after: wall median (min) s | CPU s | ÷ decompress |"
 echo "| --- | --: | --: | --: | --: | --: | --: |"

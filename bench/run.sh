@@ -35,7 +35,8 @@
 #
 # Tools (missing ones are reported and skipped):
 #   auditgrep       go build ./cmd/auditgrep, the queries below, --format json to /dev/null
-#   decompress      bench/decompress: klauspost gzip, N goroutines, output discarded (the floor)
+#   decompress      bench/decompress: klauspost gzip, N goroutines, output discarded (the floor),
+#                   and the same with -impl auditgrep (auditgrep's own decoder, internal/inflate)
 #   zcat, igzip, pigz  decompress-only, `find | xargs [-P N] tool -dc > /dev/null`
 #   rg              ripgrep -z (gunzip subprocess per file): grep, not a query (rows differ)
 #   jq, gojq        zcat | cut -d' ' -f2- | jq -c 'select(...)': the eviction needle
@@ -200,6 +201,7 @@ for j in $JOBS; do
 		measure "one-file-project" auditgrep "$j" "$RUNS" "'$ag' -j $j --format json $(q "$onefileq") '$onefile'"
 	fi
 	want decompress && measure decompress-only "klauspost gzip (bench/decompress)" "$j" "$RUNS" "'$work/decompress' -j $j '$DATA'"
+	want decompress && measure decompress-only "auditgrep's gzip decoder (bench/decompress -impl auditgrep)" "$j" "$RUNS" "'$work/decompress' -impl auditgrep -j $j '$DATA'"
 	if want zcat; then
 		if ((j == 1)); then
 			measure decompress-only zcat "$j" "$RUNS" "$findgz | xargs -0 zcat"
