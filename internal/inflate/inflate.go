@@ -247,6 +247,7 @@ type Reader struct {
 	base int // start of the current member's output in out: matches may not reach before it
 
 	state      int
+	fillStart  int // where the current fill's output starts
 	final      bool
 	storedLeft int
 	err        error
@@ -310,6 +311,7 @@ func (z *Reader) fill() {
 		z.op, z.rp, z.base = windowSize, windowSize, max(0, z.base-shift)
 	}
 	start := z.op
+	z.fillStart = start
 	defer func() {
 		if !z.raw {
 			z.crc = crc32.Update(z.crc, crc32.IEEETable, z.out[start:z.op])
@@ -318,6 +320,11 @@ func (z *Reader) fill() {
 	}()
 	limit := len(z.out) - outSlack
 	for z.op < limit && z.state != stDone {
+		if (z.state == stBlock || z.state == stTrailer) && z.op > start && !z.eof && z.iend-z.ip < 1<<10 {
+			// A header may need more input than is buffered: hand out what is decoded first
+			// (see errYield).
+			return
+		}
 		var err error
 		switch z.state {
 		case stBlock:
@@ -339,6 +346,9 @@ func (z *Reader) fill() {
 			z.size += uint32(z.op - start)
 			start = z.op
 			err = z.trailer()
+		}
+		if err == errYield {
+			return
 		}
 		if err != nil {
 			z.fail(err)
@@ -623,8 +633,13 @@ func (z *Reader) dynamic() error {
 // stored copies the rest of a stored block, up to limit in the output.
 func (z *Reader) stored(limit int) error {
 	for z.storedLeft > 0 && z.op < limit {
-		if z.ip == z.iend && !z.more() {
-			return z.inputEnd()
+		if z.ip == z.iend {
+			if z.op > z.fillStart {
+				return errYield
+			}
+			if !z.more() {
+				return z.inputEnd()
+			}
 		}
 		k := min(z.storedLeft, z.iend-z.ip, limit-z.op)
 		copy(z.out[z.op:], z.in[z.ip:z.ip+k])
@@ -649,16 +664,27 @@ func (z *Reader) huffman(limit int) error {
 	// without bounds checks.
 	outp := unsafe.Pointer(unsafe.SliceData(z.out))
 	var err error
+	// A symbol decoded from fewer than eight buffered bytes before the end of the input is
+	// tentative: if it needed bits not read yet, the state before it comes back and more
+	// input is read. Reading only then keeps a slowly arriving stream from waiting on input
+	// that the symbols decoded so far do not need.
+	tentative := false
+	var tBitbuf uint64
+	var tBitsleft uint
+	var tIP, tOp int
+retry:
 	for op < limit {
 		if ip+8 > iend && !z.eof {
-			z.bitbuf, z.bitsleft, z.ip, z.op = bitbuf, bitsleft, ip, op
-			z.more()
-			bitbuf, bitsleft, ip, iend = z.bitbuf, z.bitsleft, z.ip, z.iend
-			continue
+			if op > z.fillStart {
+				err = errYield
+				break
+			}
+			clear(in[iend : iend+inPad])
+			tentative, tBitbuf, tBitsleft, tIP, tOp = true, bitbuf, bitsleft, ip, op
 		}
-		// At the end of the input the load reads the zero padding after it. A refill leaves
-		// at least 56 bits, more than a symbol takes (48); before a symbol is written, it is
-		// refused if it used bits of the padding (ip > iend only at the end of the input).
+		// Past the bytes read, the load reads zero padding. A refill leaves at least 56 bits,
+		// more than a symbol takes (48); before a symbol is written, it is refused if it used
+		// bits of the padding (ip > iend only then).
 		bitbuf |= binary.LittleEndian.Uint64(in[ip:]) << bitsleft
 		ip += int((63 - bitsleft) >> 3)
 		bitsleft |= 56
@@ -680,7 +706,7 @@ func (z *Reader) huffman(limit int) error {
 			// A second literal fits in the bits left (at least 41; a primary entry is at
 			// most 11 bits).
 			e = lit[bitbuf&(1<<litBits-1)]
-			if e&(fLiteral|fSub) == fLiteral {
+			if e&(fLiteral|fSub) == fLiteral && !tentative {
 				n := uint(e & 31)
 				bitbuf >>= n
 				bitsleft -= n
@@ -740,6 +766,22 @@ func (z *Reader) huffman(limit int) error {
 		}
 		copyMatch(outp, dst, src, length)
 	}
+	if err == errShort && tentative {
+		bitbuf, bitsleft, ip, op = tBitbuf, tBitsleft, tIP, tOp
+		tentative, err = false, nil
+		z.bitbuf, z.bitsleft, z.ip, z.op = bitbuf, bitsleft, ip, op
+		z.more() // at the end of the input this sets eof, and the symbol is cut short for good
+		bitbuf, bitsleft, ip, iend = z.bitbuf, z.bitsleft, z.ip, z.iend
+		goto retry
+	}
+	if ip > iend && (err == nil || err == errYield) {
+		// The bit buffer holds zero padding past the bytes read as if it were input; the
+		// symbols taken did not use it (checked above), so it is given back: the bytes read
+		// later take its place.
+		bitsleft -= uint(ip-iend) * 8
+		bitbuf &= 1<<bitsleft - 1
+		ip = iend
+	}
 	z.bitbuf, z.bitsleft, z.ip, z.op = bitbuf, bitsleft, ip, op
 	switch err {
 	case errCorrupt:
@@ -750,8 +792,10 @@ func (z *Reader) huffman(limit int) error {
 	return err
 }
 
-// errCorrupt and errShort mark a corrupt symbol and one cut short inside huffman.
-var errCorrupt, errShort = errors.New("corrupt"), errors.New("short")
+// errCorrupt and errShort mark a corrupt symbol and one cut short inside huffman. errYield
+// ends a fill that has output before it reads more input: a stream that arrives slowly (stdin
+// from a pipe) gets what has been decoded so far without waiting for the next read.
+var errCorrupt, errShort, errYield = errors.New("corrupt"), errors.New("short"), errors.New("yield")
 
 // copyMatch copies length bytes from out[src:] to out[dst:] (src < dst, overlapping forward as
 // DEFLATE means it). It may write up to 15 bytes past dst+length, which outSlack leaves room for.

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 
 	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/gzip"
@@ -208,6 +209,13 @@ func deflate(t testing.TB, data []byte, level int) []byte {
 func checkSame(t *testing.T, z *Reader, in []byte) {
 	want, werr := rawRef(in)
 	got, err := rawOurs(z, in)
+	// Input that arrives a byte at a time takes the tentative path at every symbol: the same
+	// answer.
+	z.reset(iotest.OneByteReader(bytes.NewReader(in)), true)
+	slow, serr := io.ReadAll(z)
+	if !bytes.Equal(slow, got) || (serr == nil) != (err == nil) {
+		t.Fatalf("one byte at a time: %d bytes, err %v; whole: %d bytes, err %v", len(slow), serr, len(got), err)
+	}
 	if werr == nil {
 		if err != nil || !bytes.Equal(got, want) {
 			t.Fatalf("reference decodes %d bytes; got %d bytes, err %v", len(want), len(got), err)
@@ -312,4 +320,60 @@ func BenchmarkInflate(b *testing.B) {
 			}
 		}
 	})
+}
+
+// A stream that arrives slowly gets what has been decoded so far without waiting for the rest:
+// stdin from a pipe delivers records as they come.
+func TestSlowStream(t *testing.T) {
+	first, second := auditLike(300_000, 30), auditLike(300_000, 31)
+	var comp bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&comp, 6)
+	w.Write(first)
+	w.Flush() // everything so far is decodable
+	cut := comp.Len()
+	w.Write(second)
+	w.Close()
+
+	pr, pw := io.Pipe()
+	go func() {
+		pw.Write(comp.Bytes()[:cut])
+		// The rest is written only once the reader has had all of first.
+	}()
+	var z Reader
+	done := make(chan error, 1)
+	go func() {
+		if err := z.Reset(pr); err != nil {
+			done <- err
+			return
+		}
+		got := make([]byte, 0, len(first))
+		buf := make([]byte, 64<<10)
+		for len(got) < len(first) {
+			n, err := z.Read(buf)
+			got = append(got, buf[:n]...)
+			if err != nil {
+				done <- err
+				return
+			}
+		}
+		if !bytes.Equal(got[:len(first)], first) {
+			done <- errors.New("first part differs")
+			return
+		}
+		done <- nil
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second): // a deadlock, not a speed check
+		pw.CloseWithError(errors.New("test timed out"))
+		t.Fatal("Read waited for input it did not need")
+	}
+	go func() { pw.Write(comp.Bytes()[cut:]); pw.Close() }()
+	rest, err := io.ReadAll(&z)
+	if err != nil || !bytes.Equal(rest, second) {
+		t.Fatalf("rest: %d bytes, %v", len(rest), err)
+	}
 }
