@@ -247,7 +247,6 @@ type Reader struct {
 	base int // start of the current member's output in out: matches may not reach before it
 
 	state      int
-	fillStart  int // where the current fill's output starts
 	final      bool
 	storedLeft int
 	err        error
@@ -310,14 +309,10 @@ func (z *Reader) fill() {
 		copy(z.out, z.out[shift:z.op])
 		z.op, z.rp, z.base = windowSize, windowSize, max(0, z.base-shift)
 	}
-	start := z.op
-	z.fillStart = start
-	defer func() {
-		if !z.raw {
-			z.crc = crc32.Update(z.crc, crc32.IEEETable, z.out[start:z.op])
-			z.size += uint32(z.op - start)
-		}
-	}()
+	// start is where this fill's output begins (what is pending for Read); sum is where the
+	// output not yet in the member's checksum begins (it moves at a member's end).
+	start, sum := z.op, z.op
+	defer func() { z.checksum(sum) }()
 	limit := len(z.out) - outSlack
 	for z.op < limit && z.state != stDone {
 		if (z.state == stBlock || z.state == stTrailer) && z.op > start && !z.eof && z.iend-z.ip < 1<<10 {
@@ -334,17 +329,16 @@ func (z *Reader) fill() {
 			}
 			err = z.blockHeader()
 		case stHuffman:
-			err = z.huffman(limit)
+			err = z.huffman(start, limit)
 		case stStored:
-			err = z.stored(limit)
+			err = z.stored(start, limit)
 		case stTrailer:
 			if z.raw {
 				z.fail(io.EOF)
 				return
 			}
-			z.crc = crc32.Update(z.crc, crc32.IEEETable, z.out[start:z.op])
-			z.size += uint32(z.op - start)
-			start = z.op
+			z.checksum(sum)
+			sum = z.op
 			err = z.trailer()
 		}
 		if err == errYield {
@@ -353,6 +347,14 @@ func (z *Reader) fill() {
 		if err != nil {
 			z.fail(err)
 		}
+	}
+}
+
+// checksum adds out[from:op] to the member's CRC-32 and size.
+func (z *Reader) checksum(from int) {
+	if !z.raw {
+		z.crc = crc32.Update(z.crc, crc32.IEEETable, z.out[from:z.op])
+		z.size += uint32(z.op - from)
 	}
 }
 
@@ -413,15 +415,20 @@ func (z *Reader) toBytes() {
 	z.bitbuf, z.bitsleft = 0, 0
 }
 
-// bits returns the next n (at most 32) bits of the stream, reading input as needed.
-func (z *Reader) bits(n uint) (uint32, error) {
-	for z.bitsleft < n {
-		if z.ip >= z.iend && !z.more() {
-			return 0, z.inputEnd()
-		}
+// fillBits loads input into the bit buffer, a byte at a time, until it holds n bits or the
+// input ends.
+func (z *Reader) fillBits(n uint) {
+	for z.bitsleft < n && (z.ip < z.iend || z.more()) {
 		z.bitbuf |= uint64(z.in[z.ip]) << z.bitsleft
 		z.ip++
 		z.bitsleft += 8
+	}
+}
+
+// bits returns the next n (at most 32) bits of the stream, reading input as needed.
+func (z *Reader) bits(n uint) (uint32, error) {
+	if z.fillBits(n); z.bitsleft < n {
+		return 0, z.inputEnd()
 	}
 	v := uint32(z.bitbuf & (1<<n - 1))
 	z.bitbuf >>= n
@@ -560,24 +567,15 @@ func (z *Reader) dynamic() error {
 	var lens [286 + 30]uint8
 	n := nlit + ndist
 	for i := 0; i < n; {
-		// A code-length code is at most 7 bits and its repeat at most 7 more.
-		for z.bitsleft < 14 {
-			if z.ip >= z.iend && !z.more() {
-				if z.bitsleft == 0 {
-					return z.inputEnd()
-				}
-				break
-			}
-			z.bitbuf |= uint64(z.in[z.ip]) << z.bitsleft
-			z.ip++
-			z.bitsleft += 8
-		}
+		// A code-length code is at most 7 bits and its repeat at most 7 more; near the end of
+		// the input fewer may be there, and the code is refused if it needed more.
+		z.fillBits(14)
 		e := clTable[z.bitbuf&(1<<clBits-1)]
 		l := uint(e & 31)
-		if e&fInvalid != 0 || l > z.bitsleft {
-			if l > z.bitsleft {
-				return z.inputEnd()
-			}
+		switch {
+		case l > z.bitsleft || e&fInvalid != 0 && z.bitsleft < clBits:
+			return z.inputEnd()
+		case e&fInvalid != 0:
 			return z.corrupt()
 		}
 		z.bitbuf >>= l
@@ -630,11 +628,12 @@ func (z *Reader) dynamic() error {
 	return nil
 }
 
-// stored copies the rest of a stored block, up to limit in the output.
-func (z *Reader) stored(limit int) error {
+// stored copies the rest of a stored block, up to limit in the output; start is where the
+// fill's output begins (see errYield).
+func (z *Reader) stored(start, limit int) error {
 	for z.storedLeft > 0 && z.op < limit {
 		if z.ip == z.iend {
-			if z.op > z.fillStart {
+			if z.op > start {
 				return errYield
 			}
 			if !z.more() {
@@ -654,8 +653,9 @@ func (z *Reader) stored(limit int) error {
 }
 
 // huffman decodes symbols of a Huffman-coded block until its end or until the output reaches
-// limit. The loop keeps the stream state in locals; every exit stores it back.
-func (z *Reader) huffman(limit int) error {
+// limit; start is where the fill's output begins (see errYield). The loop keeps the stream
+// state in locals; every exit stores it back.
+func (z *Reader) huffman(start, limit int) error {
 	lit, dist := z.lit0, z.dst0
 	in := z.in
 	bitbuf, bitsleft, ip, op := z.bitbuf, z.bitsleft, z.ip, z.op
@@ -675,7 +675,7 @@ func (z *Reader) huffman(limit int) error {
 retry:
 	for op < limit {
 		if ip+8 > iend && !z.eof {
-			if op > z.fillStart {
+			if op > start {
 				err = errYield
 				break
 			}
@@ -697,7 +697,7 @@ retry:
 		bitbuf >>= n
 		bitsleft -= n
 		if e&fLiteral != 0 {
-			if ip > iend && uint64(ip)*8-uint64(bitsleft) > uint64(iend)*8 {
+			if pastEnd(ip, bitsleft, iend) {
 				err = errShort
 				break
 			}
@@ -710,7 +710,7 @@ retry:
 				n := uint(e & 31)
 				bitbuf >>= n
 				bitsleft -= n
-				if ip > iend && uint64(ip)*8-uint64(bitsleft) > uint64(iend)*8 {
+				if pastEnd(ip, bitsleft, iend) {
 					err = errShort
 					break
 				}
@@ -725,7 +725,7 @@ retry:
 				err = errShort // not a code, but the bits looked at run into the padding
 			case e&fInvalid != 0:
 				err = errCorrupt
-			case ip > iend && uint64(ip)*8-uint64(bitsleft) > uint64(iend)*8:
+			case pastEnd(ip, bitsleft, iend):
 				err = errShort
 			default:
 				z.state = stBlock
@@ -747,7 +747,7 @@ retry:
 		dd := int(d>>16) + int(bitbuf&(1<<x-1))
 		bitbuf >>= x
 		bitsleft -= x
-		if ip > iend && (d&fInvalid != 0 || uint64(ip)*8-uint64(bitsleft) > uint64(iend)*8) {
+		if d&fInvalid != 0 && ip > iend || pastEnd(ip, bitsleft, iend) {
 			err = errShort
 			break
 		}
@@ -790,6 +790,12 @@ retry:
 		return z.inputEnd()
 	}
 	return err
+}
+
+// pastEnd reports whether the bits taken from the bit buffer (ip bytes loaded, bitsleft of
+// them not taken) reach past the iend bytes of real input into the zero padding.
+func pastEnd(ip int, bitsleft uint, iend int) bool {
+	return ip > iend && uint64(ip)*8-uint64(bitsleft) > uint64(iend)*8
 }
 
 // errCorrupt and errShort mark a corrupt symbol and one cut short inside huffman. errYield
